@@ -1,0 +1,1 @@
+"""Flights lakehouse: FlightRadar24 live traffic through bronze, silver and gold."""

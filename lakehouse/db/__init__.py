@@ -1,0 +1,1 @@
+"""Postgres access: connections per role, bootstrap (roles, databases, schemas) and migrations."""
