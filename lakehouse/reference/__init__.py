@@ -1,0 +1,1 @@
+"""Reference data: the shipped OpenFlights files and their typed readers."""
