@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from lakehouse.bronze.tiles import Tile, parse_bounds
+from lakehouse.bronze.tiles import FeedCounts, Tile, parse_bounds
 from lakehouse.reference.openflights import load_airlines, load_airports, load_planes, load_routes
 
 CLIENT_PACKAGE = "lakehouse.simulator"
@@ -310,7 +310,7 @@ class _Schedule:
     start: np.ndarray
     end: np.ndarray
     num: dict[str, np.ndarray]  # numeric motion parameters, one array per name
-    text: dict[str, list[str]]  # fixed per-flight strings
+    text: dict[str, np.ndarray]  # fixed per-flight strings (object arrays of str)
     source: np.ndarray  # stats category
 
 
@@ -362,6 +362,12 @@ class Simulator:
         ``full_count`` is the number of flights in the bounds, so a capped body tells the caller
         to ask again with smaller bounds. ``None`` means the whole globe.
         """
+        return self.feed_response(t, bounds, cap)[0]
+
+    def feed_response(
+        self, t: datetime | float, bounds: str | Tile | None = None, cap: int = 1500
+    ) -> tuple[bytes, FeedCounts]:
+        """``body_for_bounds`` plus the counts it holds, so callers need not parse it back."""
         traffic = self.flights_at(t)
         if bounds is None:
             box = (90.0, -90.0, -180.0, 180.0)
@@ -369,7 +375,9 @@ class Simulator:
             box = (bounds.north, bounds.south, bounds.west, bounds.east)
         else:
             box = parse_bounds(bounds)
-        return traffic.body(traffic.select(*box), cap)
+        selected = traffic.select(*box)
+        body = traffic.body(selected, cap)
+        return body, FeedCounts(len(selected), min(len(selected), max(cap, 0)))
 
     # ---- schedule -----------------------------------------------------------------------
     def _rng(self, *stream: int) -> np.random.Generator:
@@ -530,7 +538,7 @@ class Simulator:
         n_gl: int,
         v_ap: np.ndarray,
         g_ap: np.ndarray,
-    ) -> tuple[dict[str, list[str]], np.ndarray]:
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Fixed strings per flight: ids, registration, type, numbers, route, squawk, radar.
 
         Built with numpy string arrays (one service day is ~100k flights at the default scale).
@@ -628,7 +636,8 @@ class Simulator:
             "callsign": callsign, "airline": airline_out, "origin": origin, "dest": dest,
             "squawk": squawk, "radar_a": radar_a, "radar_b": radar_b,
         }  # fmt: skip
-        return {name: values.tolist() for name, values in columns.items()}, source
+        # Object arrays: a snapshot gathers its live flights' strings with one fancy index.
+        return {name: values.astype(object) for name, values in columns.items()}, source
 
     # ---- one instant --------------------------------------------------------------------
     def _render(self, now: int) -> Traffic:
@@ -644,11 +653,7 @@ class Simulator:
             return np.concatenate([s.num[name][i] for s, i in parts])
 
         def text(name: str) -> list[str]:
-            out: list[str] = []
-            for s, i in parts:
-                values = s.text[name]
-                out.extend(values[k] for k in i.tolist())
-            return out
+            return list(np.concatenate([s.text[name][i] for s, i in parts]).tolist())
 
         kind = np.concatenate([s.kind[i] for s, i in parts])
         start = np.concatenate([s.start[i] for s, i in parts])

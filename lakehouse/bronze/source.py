@@ -27,12 +27,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from importlib import metadata
+from operator import itemgetter
 from typing import Any, Protocol, runtime_checkable
 
 from lakehouse.bronze.envelope import RawResponse, Snapshot, require_utc
 from lakehouse.bronze.simulator import CLIENT_PACKAGE as SIMULATOR_PACKAGE
 from lakehouse.bronze.simulator import Simulator, get_simulator, simulator_version
-from lakehouse.bronze.tiles import DEFAULT_MAX_DEPTH, Tile, cover, feed_counts
+from lakehouse.bronze.tiles import DEFAULT_MAX_DEPTH, FeedCounts, Tile, cover, feed_counts
 from lakehouse.settings import Settings, SettingsError, get_settings
 
 log = logging.getLogger(__name__)
@@ -309,7 +310,7 @@ class Fr24Source:
                 params = {**base, "bounds": tile.bounds}
                 return http.get(url, params, headers, deadline, validate=feed_counts)
 
-            leaves = cover(fetch_tile, _body, self.tiles, self.max_depth)
+            leaves = cover(fetch_tile, _counts, self.tiles, self.max_depth)
         snapshot = Snapshot(
             source=self.name,
             snapshot_time=snapshot_time,
@@ -330,8 +331,8 @@ class Fr24Source:
         return snapshot
 
 
-def _body(response: RawResponse) -> bytes:
-    return response.body
+def _counts(response: RawResponse) -> FeedCounts:
+    return feed_counts(response.body)
 
 
 class SimulatorSource:
@@ -360,18 +361,20 @@ class SimulatorSource:
         base = feed_params()
         cap = min(self.settings.fr24_response_cap, int(base.get("limit", "5000")))
 
-        def fetch_tile(tile: Tile) -> RawResponse:
-            body = self.simulator.body_for_bounds(snapshot_time, tile, cap)
-            return RawResponse(SIMULATOR_FEED_URL, {**base, "bounds": tile.bounds}, 200, body)
+        def fetch_tile(tile: Tile) -> tuple[RawResponse, FeedCounts]:
+            body, counts = self.simulator.feed_response(snapshot_time, tile, cap)
+            params = {**base, "bounds": tile.bounds}
+            return RawResponse(SIMULATOR_FEED_URL, params, 200, body), counts
 
-        leaves = cover(fetch_tile, _body, self.tiles, self.max_depth)
+        # The simulator knows each body's counts, so nothing is parsed back.
+        leaves = cover(fetch_tile, itemgetter(1), self.tiles, self.max_depth)
         return Snapshot(
             source=self.name,
             snapshot_time=snapshot_time,
             fetched_at=datetime.now(UTC),
             client_package=SIMULATOR_PACKAGE,
             client_version=simulator_version(),
-            responses=tuple(response for _, response in leaves),
+            responses=tuple(response for _, (response, _) in leaves),
         )
 
 

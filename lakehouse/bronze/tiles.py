@@ -129,22 +129,23 @@ def needs_split(body: bytes) -> bool:
 
 def cover(
     fetch: Callable[[Tile], T],
-    body_of: Callable[[T], bytes],
+    counts_of: Callable[[T], FeedCounts],
     tiles: Iterable[Tile] | None = None,
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> list[tuple[Tile, T]]:
     """Fetch every tile, splitting incomplete ones, and return the complete leaves in order.
 
-    Depth first in base-tile order, so the order of the result depends only on the data. A
-    split tile's own response is dropped: its four children together hold all of its flights.
-    Raises ``TilingError`` when a tile at ``max_depth`` is still incomplete.
+    ``counts_of`` says what a fetched result holds (``feed_counts`` of its body, or counts the
+    caller already knows). Depth first in base-tile order, so the order of the result depends
+    only on the data. A split tile's own response is dropped: its four children together hold
+    all of its flights. Raises ``TilingError`` when a tile at ``max_depth`` is still incomplete.
     """
     leaves: list[tuple[Tile, T]] = []
     stack = list(reversed(list(base_tiles() if tiles is None else tiles)))
     while stack:
         tile = stack.pop()
         result = fetch(tile)
-        counts = feed_counts(body_of(result))
+        counts = counts_of(result)
         if counts.complete:
             leaves.append((tile, result))
             continue

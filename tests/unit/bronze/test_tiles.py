@@ -84,7 +84,7 @@ def test_cover_splits_until_every_point_is_returned() -> None:
         inside = sorted(k for k, (la, lo) in points.items() if tile.contains(la, lo))
         return body(len(inside), {k: [] for k in inside[:cap]})
 
-    leaves = cover(fetch, lambda b: b)
+    leaves = cover(fetch, feed_counts)
     seen = [
         k for _, b in leaves for k in json.loads(b) if k not in ("full_count", "version", "stats")
     ]
@@ -101,4 +101,4 @@ def test_cover_gives_up_at_max_depth_with_a_clear_error() -> None:
         return body(10, {})  # never holds its flights
 
     with pytest.raises(TilingError, match="after 2 splits"):
-        cover(fetch, lambda b: b, [Tile(10, 0, 0, 10)], max_depth=2)
+        cover(fetch, feed_counts, [Tile(10, 0, 0, 10)], max_depth=2)
