@@ -377,7 +377,7 @@ class Simulator:
             box = parse_bounds(bounds)
         selected = traffic.select(*box)
         body = traffic.body(selected, cap)
-        return body, FeedCounts(len(selected), min(len(selected), max(cap, 0)))
+        return body, FeedCounts(len(selected), min(len(selected), max(cap, 0)), cap)
 
     # ---- schedule -----------------------------------------------------------------------
     def _rng(self, *stream: int) -> np.random.Generator:

@@ -310,7 +310,12 @@ class Fr24Source:
                 params = {**base, "bounds": tile.bounds}
                 return http.get(url, params, headers, deadline, validate=feed_counts)
 
-            leaves = cover(fetch_tile, _counts, self.tiles, self.max_depth)
+            cap = self.settings.fr24_response_cap
+
+            def counts(response: RawResponse) -> FeedCounts:
+                return feed_counts(response.body, cap)
+
+            leaves = cover(fetch_tile, counts, self.tiles, self.max_depth)
         snapshot = Snapshot(
             source=self.name,
             snapshot_time=snapshot_time,
@@ -329,10 +334,6 @@ class Fr24Source:
             self._clock() - started,
         )
         return snapshot
-
-
-def _counts(response: RawResponse) -> FeedCounts:
-    return feed_counts(response.body)
 
 
 class SimulatorSource:

@@ -1,9 +1,15 @@
 """Cover the globe with FR24 ``bounds`` tiles, splitting any tile the feed could not answer whole.
 
 The live feed returns at most a capped number of flights per request (about 1,500) and says
-in ``full_count`` how many it knows in the requested bounds. A snapshot is complete only when
-every tile's body holds all its flights, so a tile whose body holds fewer than ``full_count``
-is replaced by its four quadrants, recursively, to a bounded depth.
+how many it knows. A snapshot is complete only when every tile's body holds all its flights,
+so an incomplete tile is replaced by its four quadrants, recursively, to a bounded depth.
+
+A body is incomplete when it holds fewer flights than it says exist in its bounds, or when it
+holds as many as the cap (it may have been cut exactly there). "Exist in its bounds" is
+``full_count``, unless ``stats.visible`` sums to less: FlightRadar24 itself has been reported
+to send a global ``full_count`` (about 20k) with per-bounds counts in ``stats.visible``, and
+taking ``full_count`` at its word there would split every tile to the depth limit. The local
+server and the simulator send ``full_count`` = flights in bounds = the sum of ``visible``.
 
 Bounds are inclusive on every edge (``south <= lat <= north``, ``west <= lon <= east``), as the
 local FR24 server implements them: a flight exactly on a shared edge is seen by both tiles (a
@@ -100,18 +106,35 @@ def base_tiles(lat_step: float = BASE_LAT_STEP, lon_step: float = BASE_LON_STEP)
 
 @dataclass(frozen=True)
 class FeedCounts:
-    """What a live-feed body says about its own completeness."""
+    """What a live-feed body says about its own completeness.
 
-    full_count: int
+    ``expected`` is the number of flights in the bounds; ``cap`` the most one response can
+    hold, when the caller knows it (``None``: do not suspect a body of being cut at the cap).
+    """
+
+    expected: int
     returned: int
+    cap: int | None = None
 
     @property
     def complete(self) -> bool:
-        return self.returned >= self.full_count
+        if self.cap is not None and self.cap > 0 and self.returned >= self.cap:
+            return False
+        return self.returned >= self.expected
 
 
-def feed_counts(body: bytes) -> FeedCounts:
-    """Read ``full_count`` and the number of flight entries; raise ValueError if malformed."""
+def _visible_total(stats: object) -> int | None:
+    visible = stats.get("visible") if isinstance(stats, dict) else None
+    if not isinstance(visible, dict) or not visible:
+        return None
+    values = list(visible.values())
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
+        return None
+    return sum(values)
+
+
+def feed_counts(body: bytes, cap: int | None = None) -> FeedCounts:
+    """Read what a body holds and what it says exists; raise ValueError if it is malformed."""
     document = json.loads(body)
     if not isinstance(document, dict):
         raise ValueError("feed body is not a JSON object")
@@ -119,12 +142,14 @@ def feed_counts(body: bytes) -> FeedCounts:
     if isinstance(full_count, bool) or not isinstance(full_count, int) or full_count < 0:
         raise ValueError(f"feed body has no usable full_count (got {full_count!r})")
     returned = sum(1 for key in document if key not in ("full_count", "version", "stats"))
-    return FeedCounts(full_count, returned)
+    visible = _visible_total(document.get("stats"))
+    expected = full_count if visible is None else min(full_count, visible)
+    return FeedCounts(expected, returned, cap)
 
 
-def needs_split(body: bytes) -> bool:
-    """True when the body holds fewer flights than its ``full_count``."""
-    return not feed_counts(body).complete
+def needs_split(body: bytes, cap: int | None = None) -> bool:
+    """True when the body holds fewer flights than exist in its bounds, or hit the cap."""
+    return not feed_counts(body, cap).complete
 
 
 def cover(
@@ -151,7 +176,7 @@ def cover(
             continue
         if tile.depth >= max_depth:
             raise TilingError(
-                f"tile {tile.bounds} still holds {counts.returned} of {counts.full_count} "
+                f"tile {tile.bounds} still holds {counts.returned} of {counts.expected} "
                 f"flights after {tile.depth} splits; the feed is not honouring bounds or its "
                 "cap is tiny: check the endpoint, or raise max_depth"
             )

@@ -72,6 +72,27 @@ def test_feed_counts_reads_completeness_and_refuses_malformed_bodies() -> None:
         feed_counts(b'{"full_count":null}')
 
 
+def test_visible_stats_below_a_global_full_count_set_the_expectation() -> None:
+    # FlightRadar24 has been seen sending a global full_count with per-bounds stats.visible.
+    stats = {"total": {"ads-b": 22000}, "visible": {"ads-b": 2, "mlat": 1}}
+    doc = {"full_count": 22000, "version": 4, "a": [], "b": [], "c": [], "stats": stats}
+    counts = feed_counts(json.dumps(doc).encode())
+    assert (counts.expected, counts.returned, counts.complete) == (3, 3, True)
+    doc.pop("c")
+    assert not feed_counts(json.dumps(doc).encode()).complete
+    # Without usable visible counts, full_count is the expectation.
+    doc["stats"] = {"visible": {"ads-b": "many"}}
+    assert feed_counts(json.dumps(doc).encode()).expected == 22000
+
+
+def test_a_body_that_reaches_the_cap_is_suspected_of_being_cut() -> None:
+    full = body(3, {"a": [], "b": [], "c": []})
+    assert feed_counts(full).complete
+    assert not feed_counts(full, cap=3).complete
+    assert feed_counts(full, cap=4).complete
+    assert needs_split(full, cap=3) and not needs_split(full)
+
+
 def test_cover_splits_until_every_point_is_returned() -> None:
     # 40 flights packed into one corner of one base tile, a feed capped at 5 per response.
     points = {f"{i:08x}": (80.0 - i * 0.2, -179.0 + i * 0.1) for i in range(40)}
