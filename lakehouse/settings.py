@@ -71,6 +71,11 @@ class Settings:
     expectations_dir: str = str(PROJECT_ROOT / "expectations")
     data_docs_dir: str = str(PROJECT_ROOT / ".local" / "data_docs")
 
+    # --- gold ---------------------------------------------------------------------------
+    # How far silver's latest observation may lag a gold run's data interval end before the gold
+    # DAG waits for it and, after refreshing, fails its freshness check.
+    gold_max_staleness_minutes: int = 60
+
     # --- local runtime ------------------------------------------------------------------
     local_dir: str = str(PROJECT_ROOT / ".local")
     airflow_port: int = 8080
