@@ -7,9 +7,21 @@ by name and runs inside a task.
 from __future__ import annotations
 
 import importlib.util
+import os
 
 OWNER = "data-platform"
 DEFAULT_RETRIES = 2
+#: The asset the silver DAG updates and the gold layer waits on.
+SILVER_ASSET_URI = "s3://flights-data/silver/flights_clean"
+
+
+def setting(name: str, default: str) -> str:
+    """A plain setting read from the environment (``LAKEHOUSE_<NAME>``), cheap at parse time.
+
+    DAG arguments such as a bucket name or a schedule must exist when the file is parsed; they
+    come from the same variables as :mod:`lakehouse.settings`, without importing it.
+    """
+    return os.environ.get(f"LAKEHOUSE_{name.upper()}", default)
 
 
 def spark_job_path(module: str) -> str:

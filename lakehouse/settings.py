@@ -68,6 +68,8 @@ class Settings:
     jars_dir: str = str(PROJECT_ROOT / ".cache" / "jars")
     spark_conf_file: str = str(PROJECT_ROOT / "conf" / "spark-defaults.conf")
     silver_batch_size: int = 96
+    silver_max_attempts: int = 3  # a bronze object failing this often stops being retried
+    sensor_deferrable: bool = True  # S3 sensor waits in the triggerer (needs one running)
     expectations_dir: str = str(PROJECT_ROOT / "expectations")
     data_docs_dir: str = str(PROJECT_ROOT / ".local" / "data_docs")
 
