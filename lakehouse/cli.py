@@ -76,6 +76,67 @@ def _airflow_env(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest(args: argparse.Namespace) -> int:
+    import dataclasses
+    from datetime import datetime
+
+    from lakehouse.bronze.ingest import (
+        SLOT,
+        format_progress,
+        format_summary,
+        ingest_range,
+        parse_utc_arg,
+    )
+
+    def utc(text: str) -> datetime:
+        try:
+            return parse_utc_arg(text)
+        except ValueError as exc:
+            raise SystemExit(f"error: {exc}") from exc
+
+    s = get_settings()
+    if args.source:
+        s = dataclasses.replace(s, source=args.source)
+    if args.reference:
+        from lakehouse.bronze.reference_landing import land_reference
+
+        ref = land_reference(utc(args.at) if args.at else None, settings=s)
+        where = ", ".join(ref.keys.values()) or f"nothing landed: {ref.reason}"
+        print(
+            f"reference from {ref.origin}: {ref.airports} airports, {ref.airlines} airlines; "
+            f"{where} ({ref.seconds:.1f}s)"
+        )
+        return 0
+
+    if args.at:
+        start = utc(args.at)
+        if (start - start.replace(hour=0, minute=0, second=0, microsecond=0)) % SLOT:
+            raise SystemExit(f"error: --at {args.at} is not on the {SLOT} snapshot grid")
+        end = start + SLOT
+    elif args.from_ and args.to:
+        start, end = utc(args.from_), utc(args.to)
+        if end <= start:
+            raise SystemExit("error: --to must be after --from (the range is [from, to))")
+    else:
+        raise SystemExit("error: give --at, or --from with --to")
+    if s.source == "fr24" and end - start > SLOT:
+        print(
+            "note: FR24 serves only the live feed: every slot of this range holds the feed "
+            "as of its fetch time (fetched_at), under the slot's key"
+        )
+    summary = ingest_range(
+        start, end, settings=s, on_snapshot=lambda *a: print(format_progress(*a), flush=True)
+    )
+    print(format_summary(summary, s.source))
+    if summary.failed:
+        print(
+            "re-run the same command to fill the failed slots (landed ones are skipped)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lakehouse",
@@ -103,6 +164,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("s3", help="object store set-up")
     p.add_argument("action", choices=["init"], help="create the bucket")
     p.set_defaults(handler=_s3_init)
+
+    p = sub.add_parser(
+        "ingest", help="land bronze snapshots now or for a past range (backfill), with the ledger"
+    )
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--at", help="one snapshot slot, UTC: 2025-09-20T12:00Z")
+    when.add_argument("--from", dest="from_", help="first slot of a range (inclusive), UTC")
+    p.add_argument("--to", help="end of the range (exclusive), UTC; a bare date means midnight")
+    p.add_argument("--source", choices=["simulator", "fr24"], help="default: LAKEHOUSE_SOURCE")
+    p.add_argument(
+        "--reference",
+        action="store_true",
+        help="land FR24's airport and airline lists instead (time: --at, default now)",
+    )
+    p.set_defaults(handler=_ingest)
 
     p = sub.add_parser("airflow-env", help="print the Airflow environment as shell exports")
     p.set_defaults(handler=_airflow_env)
