@@ -117,21 +117,13 @@ def pg(settings, services):
         yield conn
 
 
-LAKEHOUSE_TABLES = (
-    "meta.bronze_objects",
-    "meta.silver_batches",
-    "meta.sync_state",
-    "silver.flights_clean",
-    "silver.dim_airport",
-    "silver.dim_airline",
-)
-
-
 @pytest.fixture
 def clean_lakehouse(settings, services, pg) -> Iterator[None]:
-    """Empty the test database's pipeline tables and the test bucket before the test."""
-    from lakehouse.s3 import s3_client
+    """Empty the test database's pipeline tables before the test.
 
+    The bucket is left alone: tests that write objects do so under their own ``unique_prefix``,
+    so emptying it would only pull files from under a test running beside this one.
+    """
     existing = {
         f"{schema}.{name}"
         for schema, name in pg.execute(
@@ -142,10 +134,4 @@ def clean_lakehouse(settings, services, pg) -> Iterator[None]:
     }
     if existing:
         pg.execute("TRUNCATE " + ", ".join(sorted(existing)))
-    client = s3_client(settings)
-    paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=settings.bucket):
-        keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
-        if keys:
-            client.delete_objects(Bucket=settings.bucket, Delete={"Objects": keys})
     yield

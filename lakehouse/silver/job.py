@@ -164,6 +164,7 @@ def process_batch(
     dims: tuple[DataFrame, DataFrame],
     *,
     batch_id: str | None = None,
+    reprocess: bool = False,
 ) -> BatchResult:
     """Build, validate and publish one batch of bronze objects."""
     from lakehouse.silver import quality
@@ -171,12 +172,24 @@ def process_batch(
     batch_id = batch_id or new_batch_id()
     started = time.monotonic()
     keys = list(keys)
-    ledger.mark_processing(settings, keys, batch_id)
+    claimed = ledger.mark_processing(keys, batch_id, reprocess=reprocess, settings=settings)
+    skipped = sorted(set(keys) - set(claimed))
+    if skipped:
+        log.info("batch %s: %d object(s) not claimable (already processed?): %s",
+                 batch_id, len(skipped), skipped[:3])  # fmt: skip
+    keys = claimed
+    if not keys:
+        return BatchResult(batch_id, [], {}, None, 0.0)
     try:
         envelopes = read_envelopes(spark, settings, keys).cache()
         unreadable = unreadable_objects(envelopes, keys)
         if unreadable:
-            ledger.mark_failed(settings, list(unreadable), "; ".join(set(unreadable.values())))
+            ledger.mark_failed(
+                list(unreadable),
+                next(iter(unreadable.values())),
+                batch_id=batch_id,
+                settings=settings,
+            )
             for key in unreadable:
                 log.error("batch %s: %s is unreadable, marked failed", batch_id, key)
         keys = [k for k in keys if k not in unreadable]
@@ -228,10 +241,18 @@ def process_batch(
         if version is None:
             version = merge.latest_version(spark, settings, merge.FLIGHTS_CLEAN)
         ledger.mark_processed(
-            settings,
-            {key: c.__dict__ for key, c in counts.items()},
+            {
+                key: ledger.RowCounts(
+                    raw=c.raw_rows,
+                    clean=c.clean_rows,
+                    quarantined=c.quarantined_rows,
+                    duplicates=c.duplicate_rows,
+                )
+                for key, c in counts.items()
+            },
             batch_id,
             version,
+            settings=settings,
         )
         seconds = time.monotonic() - started
         res = BatchResult(batch_id, keys, counts, version, seconds, unreadable)
@@ -244,7 +265,13 @@ def process_batch(
         )  # fmt: skip
         return res
     except Exception as exc:
-        ledger.mark_failed(settings, keys, f"{type(exc).__name__}: {exc}")
+        ledger.mark_failed(
+            keys,
+            f"{type(exc).__name__}: {exc}. Fix the cause, then rerun the silver job "
+            "(it retries failed objects) or `lakehouse reprocess KEY`.",
+            batch_id=batch_id,
+            settings=settings,
+        )
         raise
     finally:
         spark.catalog.clearCache()
@@ -263,7 +290,17 @@ def select_keys(settings: Settings, args: argparse.Namespace) -> list[str]:
         return list(args.keys)
     if args.date_from or args.date_to or args.full_refresh:
         return ledger.keys_between(settings, args.date_from, args.date_to)
-    return [row.key for row in ledger.pending_objects(settings, limit=args.limit)]
+    return [
+        row.key
+        for row in ledger.pending_objects(
+            settings,
+            limit=args.limit or 1_000_000,
+            max_attempts=settings.silver_max_attempts,
+            # one run at a time (max_active_runs=1): a row still `processing` when a run
+            # starts belongs to a run that died
+            stale_after=dt.timedelta(seconds=0),
+        )
+    ]
 
 
 def run(spark: SparkSession, settings: Settings, args: argparse.Namespace) -> list[BatchResult]:
@@ -274,12 +311,16 @@ def run(spark: SparkSession, settings: Settings, args: argparse.Namespace) -> li
     keys = select_keys(settings, args)
     if not keys:
         log.info("nothing to process")
+    # explicit keys, ranges and full refreshes re-run objects already processed
+    reprocess = bool(args.keys or args.date_from or args.date_to or args.full_refresh)
     results = []
     dims = dimensions(spark, settings)
     total_batches = (len(keys) + args.batch_size - 1) // args.batch_size
     for number, batch_keys in enumerate(chunks(keys, args.batch_size), start=1):
         log.info("batch %d/%d: %d object(s)", number, total_batches, len(batch_keys))
-        results.append(process_batch(spark, settings, batch_keys, dims))
+        results.append(
+            process_batch(spark, settings, batch_keys, dims, reprocess=reprocess)
+        )
     if args.sync:
         from lakehouse.silver.sync import sync_all
 
