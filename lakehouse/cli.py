@@ -137,6 +137,128 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from lakehouse.report.build import build_report
+
+    if args.days < 1:
+        raise SystemExit(f"error: --days must be at least 1, got {args.days}")
+    path = build_report(get_settings(), out=Path(args.out) if args.out else None, days=args.days)
+    print(path)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    import json
+
+    from lakehouse.ops.status import format_status, pipeline_status
+
+    status = pipeline_status(get_settings())
+    print(json.dumps(status, default=str, indent=2) if args.json else format_status(status))
+    return 0
+
+
+def _silver_job(job_args: list[str]) -> int:
+    from lakehouse.ops.submit import run_job
+
+    print(f"spark-submit lakehouse/silver/job.py {' '.join(job_args)}", flush=True)
+    code = run_job("lakehouse.silver.job", job_args, get_settings())
+    if code != 0:
+        print(
+            f"error: the silver job exited with {code}; its log is above. `lakehouse status` "
+            "shows which objects failed and why.",
+            file=sys.stderr,
+        )
+    return code
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    """Land any missing bronze snapshots of the range, then (re)process them into silver."""
+    from lakehouse.bronze.ingest import format_progress, format_summary, ingest_range
+
+    s = get_settings()
+    start, end = _utc_day(args.from_), _utc_day(args.to)
+    if end <= start:
+        raise SystemExit("error: --to must be after --from (the range is [from, to))")
+    summary = ingest_range(
+        start, end, settings=s, on_snapshot=lambda *a: print(format_progress(*a), flush=True)
+    )
+    print(format_summary(summary, s.source))
+    code = _silver_job(["--from", f"{start:%Y-%m-%d}", "--to", f"{end:%Y-%m-%d}"])
+    if code == 0 and args.gold:
+        code = _gold_refresh(full=False)
+    return code
+
+
+def _utc_day(text: str):  # type: ignore[no-untyped-def]
+    from datetime import UTC, date, datetime
+
+    try:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+    except ValueError as exc:
+        raise SystemExit(f"error: {text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _reprocess(args: argparse.Namespace) -> int:
+    return _silver_job(["--keys", *args.keys])
+
+
+def _gold_refresh(*, full: bool) -> int:
+    from lakehouse.gold.refresh import refresh_gold
+
+    result = refresh_gold(get_settings(), full=full)
+    print(f"gold: {result}")
+    return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    if args.layer == "silver":
+        return _silver_job(["--full-refresh"])
+    return _gold_refresh(full=True)
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from lakehouse.silver.quality import build_data_docs
+
+    print(build_data_docs(get_settings()))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import os
+
+    from lakehouse.gold.report import top_rows
+    from lakehouse.ops.demo import DemoError, run_demo, say
+    from lakehouse.ops.status import format_status, pipeline_status
+    from lakehouse.settings import Settings
+
+    os.environ.setdefault("LAKEHOUSE_SIMULATOR_PEAK_AIRBORNE", str(args.peak))
+    get_settings.cache_clear()
+    s = Settings.from_env()
+    try:
+        outcome = run_demo(s, hours=args.hours)
+    except DemoError as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
+        return 1
+    for table, rows in top_rows(s, limit=5).items():
+        print(f"\n== gold.{table} (top 5, latest day) ==")
+        for row in rows:
+            print("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
+    print("\n" + format_status(pipeline_status(s)))
+    from lakehouse.report.build import build_report
+    from lakehouse.silver.quality import data_docs_index
+
+    print(f"\nreport:     {build_report(s)}")
+    print(f"data docs:  {data_docs_index(s)}")
+    print(
+        f"airflow UI: http://127.0.0.1:{s.airflow_port} (running in the background; "
+        "`make services-down` stops everything)"
+    )
+    say(f"done in {outcome['seconds']:.0f}s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lakehouse",
@@ -180,8 +302,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_ingest)
 
+    p = sub.add_parser(
+        "report", help="write a static HTML report of the gold metrics (charts); print its path"
+    )
+    p.add_argument("--out", help="output file (default: .local/report/index.html)")
+    p.add_argument("--days", type=int, default=14, help="days in the airport chart (default 14)")
+    p.set_defaults(handler=_report)
+
     p = sub.add_parser("airflow-env", help="print the Airflow environment as shell exports")
     p.set_defaults(handler=_airflow_env)
+    p = sub.add_parser("status", help="ledger by status, backlog, Delta version, sync, freshness")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_status)
+
+    p = sub.add_parser(
+        "backfill", help="land missing bronze for [--from, --to) and (re)process it into silver"
+    )
+    p.add_argument("--from", dest="from_", required=True, help="first day, YYYY-MM-DD (UTC)")
+    p.add_argument("--to", required=True, help="day after the last, YYYY-MM-DD (exclusive)")
+    p.add_argument("--no-gold", dest="gold", action="store_false", help="skip the gold refresh")
+    p.set_defaults(handler=_backfill)
+
+    p = sub.add_parser("reprocess", help="run the silver job again on these bronze keys")
+    p.add_argument("keys", nargs="+", metavar="KEY", help="bronze/YYYY/MM/DD/flights_....json")
+    p.set_defaults(handler=_reprocess)
+
+    p = sub.add_parser("rebuild", help="rebuild silver from all of bronze, or gold from silver")
+    p.add_argument("layer", choices=["silver", "gold"])
+    p.set_defaults(handler=_rebuild)
+
+    p = sub.add_parser("docs", help="rebuild the Great Expectations Data Docs; print their path")
+    p.set_defaults(handler=_docs)
+
+    p = sub.add_parser("demo", help="run all three DAGs in the real Airflow on simulated hours")
+    p.add_argument("--hours", type=float, default=2.0, help="simulated hours to land (default 2)")
+    p.add_argument(
+        "--peak", type=int, default=3000, help="simulated flights airborne at peak (default 3000)"
+    )
+    p.set_defaults(handler=_demo)
     return parser
 
 

@@ -138,7 +138,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
+        """Settings from ``environ`` (default: the process environment over the local .env)."""
+        env = {**_dotenv(), **os.environ} if environ is None else environ
         kwargs: dict[str, object] = {}
         for f in fields(cls):
             raw = env.get(PREFIX + f.name.upper())
@@ -146,6 +147,22 @@ class Settings:
                 continue
             kwargs[f.name] = _coerce(f.name, f.type, raw)
         return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _dotenv() -> dict[str, str]:
+    """The project's generated .env, so a bare `lakehouse ...` works like a make target.
+
+    Only LAKEHOUSE_* lines are read, and anything set in the environment wins.
+    """
+    path = PROJECT_ROOT / ".env"
+    if not path.is_file():
+        return {}
+    out = {}
+    for line in path.read_text().splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key.startswith(PREFIX):
+            out[key] = value
+    return out
 
 
 def _coerce(name: str, annotation: object, raw: str) -> object:

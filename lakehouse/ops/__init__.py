@@ -1,0 +1,1 @@
+"""Operator tooling behind the `lakehouse` CLI: status, spark-submit runs, the demo."""
