@@ -1,6 +1,6 @@
 """Shared fixtures: real local services, an isolated test database and bucket, one SparkSession.
 
-The test session points every component at its own database (``lakehouse_test``) and bucket
+The test session points every component at its own database (``lakehouse_test_<pid>``) and bucket
 (``flights-test``) through the same LAKEHOUSE_* variables production code reads, so code under test,
 DAG runs and spark-submit children all agree without special cases, and the demo's data is never
 touched. The services themselves are the real ones `make services-up` starts.
@@ -9,6 +9,7 @@ touched. The services themselves are the real ones `make services-up` starts.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: Each pytest process gets its own database (created, migrated, dropped at the end), so two
+#: runs side by side never truncate each other's tables; objects are kept apart by key prefixes.
+TEST_DATABASE = f"lakehouse_test_{os.getpid()}"
 TEST_ENV = {
-    "LAKEHOUSE_PG_DATABASE": "lakehouse_test",
+    "LAKEHOUSE_PG_DATABASE": TEST_DATABASE,
     "LAKEHOUSE_BUCKET": "flights-test",
 }
 
@@ -36,6 +40,7 @@ def _load_dotenv() -> None:
 
 
 _load_dotenv()
+sys.path.insert(0, str(Path(__file__).parent))  # shared test helpers: `from expected import ...`
 os.environ.update(TEST_ENV)
 os.environ.setdefault("PYSPARK_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
 # spark-submit (SparkSubmitOperator, subprocess tests) must find the venv's launcher.
@@ -59,7 +64,7 @@ def settings():
 
     get_settings.cache_clear()
     s = Settings.from_env()
-    assert s.pg_database == "lakehouse_test", "tests must never run against the demo database"
+    assert s.pg_database == TEST_DATABASE, "tests must never run against the demo database"
     return s
 
 
@@ -71,6 +76,13 @@ def services(settings) -> Iterator[None]:
     postgres.start(settings)  # idempotent: starts if needed, bootstraps and migrates the test db
     objectstore.start(settings)  # idempotent: creates the test bucket
     yield
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(postgres.admin_conninfo(settings), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEST_DATABASE))
+        )
 
 
 @pytest.fixture(scope="session")
