@@ -39,6 +39,7 @@ jars: ## Fetch the pinned Delta / S3A / JDBC jars into .cache/jars (once)
 .PHONY: setup
 setup: .env venv jars ## Everything installed: .env, venv, jars, object store binary
 	@bash scripts/build_versitygw.sh
+	@bash scripts/install_chromium.sh
 
 .PHONY: services-up
 services-up: setup ## Start Postgres and the object store, bootstrap roles/schemas, migrate, init Airflow
@@ -61,7 +62,7 @@ check: venv ## Lint, format check, types, SQL style
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
-	@$(VENV)/bin/sqlfluff lint lakehouse/gold --dialect postgres
+	@$(VENV)/bin/sqlfluff lint lakehouse/gold lakehouse/report --dialect postgres --templater placeholder
 
 .PHONY: fmt
 fmt: venv ## Apply ruff formatting and safe fixes

@@ -208,7 +208,7 @@ def _gold_refresh(*, full: bool) -> int:
     from lakehouse.gold.refresh import refresh_gold
 
     result = refresh_gold(get_settings(), full=full)
-    print(f"gold: {result}")
+    print(f"gold: {result.summary()}")
     return 0
 
 

@@ -72,11 +72,16 @@ class Settings:
     sensor_deferrable: bool = True  # S3 sensor waits in the triggerer (needs one running)
     expectations_dir: str = str(PROJECT_ROOT / "expectations")
     data_docs_dir: str = str(PROJECT_ROOT / ".local" / "data_docs")
+    # VACUUM keeps files that any table version of the last N hours needs (time travel, readers
+    # and writers still running). Delta refuses less than the table's
+    # delta.deletedFileRetentionDuration (7 days): that check stays on.
+    delta_vacuum_retention_hours: int = 168
 
     # --- gold ---------------------------------------------------------------------------
     # How far silver's latest observation may lag a gold run's data interval end before the gold
     # DAG waits for it and, after refreshing, fails its freshness check.
     gold_max_staleness_minutes: int = 60
+    gold_schedule: str = "@hourly"
 
     # --- local runtime ------------------------------------------------------------------
     local_dir: str = str(PROJECT_ROOT / ".local")
