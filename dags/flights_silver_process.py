@@ -62,8 +62,8 @@ def flights_silver_process() -> None:
         check_fn=has_unprocessed_objects,
         deferrable=setting("sensor_deferrable", "true") == "true",
         poke_interval=10,
-        timeout=3600,
-        soft_fail=True,
+        # No new bronze for six hours is worth a red run; errors are never silenced as skips.
+        timeout=6 * 3600,
         mode="reschedule",
     )
     process = SparkSubmitOperator(
