@@ -1,0 +1,28 @@
+"""Fixtures for the reliability tests: private prefixes, a small world, hostile bronze objects.
+
+Every test lands its objects under its own key prefix and reads the ledger back by that prefix;
+tests that run the silver job empty the (per-process) test database first, because the job picks
+its work from the whole ledger.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # `from hostile import ...`
+
+
+@pytest.fixture
+def rel_settings(settings, services, unique_prefix, tmp_path):
+    """Settings for one test: private bronze/silver prefixes, 200 airborne flights at peak."""
+    return dataclasses.replace(
+        settings,
+        bronze_prefix=f"{unique_prefix}/bronze",
+        silver_prefix=f"{unique_prefix}/silver",
+        simulator_peak_airborne=200,
+        data_docs_dir=str(tmp_path / "data_docs"),
+    )
