@@ -154,10 +154,11 @@ class Settings:
         return cls(**kwargs)  # type: ignore[arg-type]
 
 
-def _dotenv() -> dict[str, str]:
-    """The project's generated .env, so a bare `lakehouse ...` works like a make target.
+def dotenv_values(prefix: str = PREFIX) -> dict[str, str]:
+    """Variables of the project's generated .env whose name starts with ``prefix``.
 
-    Only LAKEHOUSE_* lines are read, and anything set in the environment wins.
+    Lets a bare `lakehouse ...` work like a make target; the process environment always wins
+    over these values.
     """
     path = PROJECT_ROOT / ".env"
     if not path.is_file():
@@ -165,9 +166,13 @@ def _dotenv() -> dict[str, str]:
     out = {}
     for line in path.read_text().splitlines():
         key, sep, value = line.strip().partition("=")
-        if sep and key.startswith(PREFIX):
+        if sep and key.startswith(prefix):
             out[key] = value
     return out
+
+
+def _dotenv() -> dict[str, str]:
+    return dotenv_values(PREFIX)
 
 
 def _coerce(name: str, annotation: object, raw: str) -> object:

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from lakehouse.local.process import pid_alive, port_open, spawn, stop as stop_pid, wait_for
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, dotenv_values
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +88,11 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "NO_PROXY": "*",
     }
     env.update(connections(settings))
+    # Every component must sign and check API tokens with the same secrets.
+    secrets = {**dotenv_values("AIRFLOW__API"), **os.environ}
     for key in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY"):
-        if os.environ.get(key):
-            env[key] = os.environ[key]
+        if secrets.get(key):
+            env[key] = secrets[key]
     return env
 
 

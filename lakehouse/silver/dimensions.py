@@ -134,3 +134,15 @@ def airport_dimension(spark: SparkSession) -> DataFrame:
 def airline_dimension(spark: SparkSession) -> DataFrame:
     """``dim_airline`` seeded from the shipped OpenFlights airlines."""
     return to_dim_airline(openflights_airlines(spark))
+
+
+def seed_fingerprint() -> str:
+    """sha256 over the shipped airport and airline files: changes exactly when the seed does."""
+    import hashlib
+
+    from lakehouse.reference.openflights import AIRLINES_FILE, AIRPORTS_FILE
+
+    digest = hashlib.sha256()
+    for path in (AIRPORTS_FILE, AIRLINES_FILE):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

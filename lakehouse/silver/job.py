@@ -30,7 +30,7 @@ from lakehouse.silver.clean import (
     to_flights_quarantine,
 )
 from lakehouse.silver.dedupe import DEDUPE_RANK, count_duplicates_per_bronze_key, with_dedupe_rank
-from lakehouse.silver.dimensions import airline_dimension, airport_dimension
+from lakehouse.silver.dimensions import airline_dimension, airport_dimension, seed_fingerprint
 from lakehouse.silver.enrich import (
     to_flights_clean,
     with_airport_names,
@@ -119,10 +119,24 @@ def unreadable_objects(envelopes: DataFrame, keys: Sequence[str]) -> dict[str, s
 # --- the batch --------------------------------------------------------------------------------
 
 
+SEED_PROPERTY = "lakehouse.seed.sha256"
+
+
 def dimensions(spark: SparkSession, settings: Settings) -> tuple[DataFrame, DataFrame]:
-    """Refresh the dimension tables from the seed and return them, read back from Delta."""
-    merge.merge_dimension(spark, settings, merge.DIM_AIRPORT, airport_dimension(spark))
-    merge.merge_dimension(spark, settings, merge.DIM_AIRLINE, airline_dimension(spark))
+    """Refresh the dimension tables from the seed when it changed; return them from Delta.
+
+    The seed's fingerprint is kept as a table property, so a run whose seed is already loaded
+    skips both MERGEs (a full scan of each dimension otherwise, on every run).
+    """
+    fingerprint = seed_fingerprint()
+    for spec, rows in (
+        (merge.DIM_AIRPORT, airport_dimension),
+        (merge.DIM_AIRLINE, airline_dimension),
+    ):
+        if merge.table_property(spark, settings, spec, SEED_PROPERTY) == fingerprint:
+            continue
+        merge.merge_dimension(spark, settings, spec, rows(spark))
+        merge.set_table_property(spark, settings, spec, SEED_PROPERTY, fingerprint)
     dim_airport = merge.read_table(spark, settings, merge.DIM_AIRPORT).cache()
     dim_airline = merge.read_table(spark, settings, merge.DIM_AIRLINE).cache()
     return dim_airport, dim_airline

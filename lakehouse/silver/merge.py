@@ -159,6 +159,22 @@ def merge_dimension(
     return latest_version(spark, settings, spec)
 
 
+def table_property(
+    spark: SparkSession, settings: Settings, spec: TableSpec, name: str
+) -> str | None:
+    detail = table(spark, settings, spec).detail().select("properties").first()
+    return None if detail is None else detail["properties"].get(name)
+
+
+def set_table_property(
+    spark: SparkSession, settings: Settings, spec: TableSpec, name: str, value: str
+) -> None:
+    if not all(c.isalnum() or c in "._-" for c in name + value):
+        raise ValueError(f"refusing table property {name}={value!r}: unexpected characters")
+    path = settings.silver_table_uri(spec.name)
+    spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('{name}' = '{value}')")
+
+
 def read_table(spark: SparkSession, settings: Settings, spec: TableSpec) -> DataFrame:
     return spark.read.format("delta").load(settings.silver_table_uri(spec.name))
 
