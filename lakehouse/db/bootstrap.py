@@ -75,7 +75,9 @@ def bootstrap(admin_conninfo: str, settings: Settings) -> None:
                 )
             )
             cur.execute(
-                sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(ident(schema), ident(writer))
+                sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(
+                    ident(schema), ident(writer)
+                )
             )
         cur.execute(sql.SQL("GRANT USAGE ON SCHEMA gold TO {}").format(ident(reader)))
         # Tables the writer creates in gold are readable by the reader; nothing else is.

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from lakehouse.local.process import pid_alive, port_open, spawn, stop as stop_pid, wait_for
+from lakehouse.local.process import pid_alive, port_open, spawn, wait_for
+from lakehouse.local.process import stop as stop_pid
 from lakehouse.settings import Settings, dotenv_values
 
 log = logging.getLogger(__name__)
@@ -127,9 +128,7 @@ def start(settings: Settings, components: tuple[str, ...] = COMPONENTS) -> None:
         spawn([_airflow_bin(), component], run_dir / f"{component}.log", pid_file, env=env)
         log.info("started airflow %s", component)
     if "api-server" in components:
-        wait_for(
-            lambda: port_open("127.0.0.1", settings.airflow_port), "airflow api-server", 120
-        )
+        wait_for(lambda: port_open("127.0.0.1", settings.airflow_port), "airflow api-server", 120)
 
 
 def stop(settings: Settings) -> list[str]:

@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
 
-from lakehouse.local.process import pid_alive, port_open, spawn, stop as stop_pid, wait_for
+from lakehouse.local.process import pid_alive, port_open, spawn, wait_for
+from lakehouse.local.process import stop as stop_pid
 from lakehouse.s3 import ensure_bucket
 from lakehouse.settings import PROJECT_ROOT, Settings
 
@@ -54,8 +55,16 @@ def start(settings: Settings) -> None:
         }
         # Credentials go through the environment, never the command line (visible in `ps`).
         spawn(
-            [str(binary), "--port", f"{host}:{port}", "--region", settings.s3_region, "--quiet",
-             "posix", str(data)],
+            [
+                str(binary),
+                "--port",
+                f"{host}:{port}",
+                "--region",
+                settings.s3_region,
+                "--quiet",
+                "posix",
+                str(data),
+            ],
             root / "versitygw.log",
             root / "versitygw.pid",
             env=env,

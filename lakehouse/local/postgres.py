@@ -104,9 +104,12 @@ def start(settings: Settings) -> None:
             _as_server_user(
                 [
                     str(bindir / "initdb"),
-                    "-D", str(data),
-                    "-U", "postgres",
-                    "-E", "UTF8",
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
                     "--locale=C.UTF-8",
                     "--auth-local=trust",
                     "--auth-host=scram-sha-256",
@@ -124,8 +127,19 @@ def start(settings: Settings) -> None:
         )
         subprocess.run(
             _as_server_user(
-                [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(logfile), "-o", opts,
-                 "-w", "-t", "60", "start"]
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(logfile),
+                    "-o",
+                    opts,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
             ),
             check=True,
             stdout=subprocess.DEVNULL,
@@ -133,8 +147,12 @@ def start(settings: Settings) -> None:
         wait_for(lambda: is_running(settings), "PostgreSQL", timeout=60)
     bootstrap(admin_conninfo(settings), settings)
     applied = migrate(settings)
-    log.info("postgres up on %s:%s (%d migration(s) applied)", settings.pg_host, settings.pg_port,
-             len(applied))
+    log.info(
+        "postgres up on %s:%s (%d migration(s) applied)",
+        settings.pg_host,
+        settings.pg_port,
+        len(applied),
+    )
 
 
 def stop(settings: Settings) -> bool:

@@ -44,7 +44,9 @@ def _airflow(settings: Settings, *args: str, timeout: float = 300) -> str:
     return done.stdout
 
 
-def _wait(what: str, check: Callable[[], tuple[bool, str]], timeout: float, every: float = 5) -> None:
+def _wait(
+    what: str, check: Callable[[], tuple[bool, str]], timeout: float, every: float = 5
+) -> None:
     deadline = time.monotonic() + timeout
     last = ""
     while True:

@@ -104,9 +104,7 @@ def merge_flights_clean(
         "s.snapshot_time > t.snapshot_time OR "
         "(s.snapshot_time = t.snapshot_time AND s.bronze_key > t.bronze_key)"
     )
-    condition = (
-        f"t.observed_date IN ({_date_literals(dates)}) AND {_key_condition(FLIGHTS_CLEAN)}"
-    )
+    condition = f"t.observed_date IN ({_date_literals(dates)}) AND {_key_condition(FLIGHTS_CLEAN)}"
     (
         table(spark, settings, FLIGHTS_CLEAN)
         .alias("t")

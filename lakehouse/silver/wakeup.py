@@ -26,4 +26,7 @@ def has_unprocessed_objects(files: list[dict[str, Any]], **_context: Any) -> boo
 
 def bronze_day_pattern(prefix: str = "bronze") -> str:
     """Sensor key pattern for the data interval's UTC day (a Jinja template)."""
-    return prefix.strip("/") + "/{{ data_interval_end.in_timezone('UTC').strftime('%Y/%m/%d') }}/flights_*.json"
+    return (
+        prefix.strip("/")
+        + "/{{ data_interval_end.in_timezone('UTC').strftime('%Y/%m/%d') }}/flights_*.json"
+    )
