@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -18,10 +20,13 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
-def wait_for(predicate: object, what: str, timeout: float = 60.0, interval: float = 0.3) -> None:
+def wait_for(
+    predicate: Callable[[], bool], what: str, timeout: float = 60.0, interval: float = 0.3
+) -> None:
+    """Poll ``predicate`` until it holds; a service that never comes up fails loudly."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return
         time.sleep(interval)
     raise TimeoutError(f"{what} did not come up within {timeout:.0f}s")
@@ -59,17 +64,13 @@ def stop(pid_file: Path, timeout: float = 30.0) -> bool:
     if pid is None:
         pid_file.unlink(missing_ok=True)
         return False
-    try:
+    with contextlib.suppress(ProcessLookupError):  # it exited between the check and the signal
         os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and pid_alive(pid_file):
         time.sleep(0.2)
     if pid_alive(pid_file):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     pid_file.unlink(missing_ok=True)
     return True

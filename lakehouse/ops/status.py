@@ -11,7 +11,7 @@ from lakehouse.settings import Settings
 
 def pipeline_status(settings: Settings) -> dict[str, Any]:
     with psycopg.connect(settings.pg_conninfo("writer")) as conn:
-        by_status = dict(
+        by_status: dict[str, int] = dict(
             conn.execute(
                 "SELECT status, count(*) FROM meta.bronze_objects GROUP BY status ORDER BY 1"
             ).fetchall()
@@ -61,10 +61,11 @@ def format_status(status: dict[str, Any]) -> str:
         f"{status['oldest_unprocessed_snapshot'] or '-'}; newest {status['newest_snapshot'] or '-'}"
     )
     rows = status["rows"]
+    version = status["flights_clean_version"]
     lines.append(
         f"silver rows: raw {rows['raw']} = clean {rows['clean']} + quarantined "
         f"{rows['quarantined']} + duplicates {rows['duplicates']}; flights_clean "
-        f"v{status['flights_clean_version'] if status['flights_clean_version'] is not None else '-'}"
+        f"v{version if version is not None else '-'}"
     )
     lines.append("postgres sync:")
     for s in status["sync"] or [{"table": "(never synced)", "delta_version": "-", "synced_at": ""}]:
