@@ -66,7 +66,7 @@ def flights_silver_process() -> None:
         timeout=6 * 3600,
         mode="reschedule",
     )
-    process = SparkSubmitOperator(
+    silver_job = SparkSubmitOperator(
         task_id="silver_job",
         conn_id="spark_default",
         application=spark_job_path("lakehouse.silver.job"),
@@ -75,7 +75,7 @@ def flights_silver_process() -> None:
         outlets=[Asset(SILVER_ASSET_URI)],
         execution_timeout=timedelta(hours=2),
     )
-    wait >> process
+    wait >> silver_job
 
 
 flights_silver_process()

@@ -62,9 +62,11 @@ def test_writer_role_writes_pipeline_schemas(settings, services):
 
 
 def test_writer_role_cannot_drop_a_schema(settings, services):
-    with psycopg.connect(settings.pg_conninfo("writer")) as conn:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("DROP SCHEMA gold CASCADE")
+    with (
+        psycopg.connect(settings.pg_conninfo("writer")) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("DROP SCHEMA gold CASCADE")
 
 
 @pytest.mark.parametrize(
@@ -76,9 +78,11 @@ def test_writer_role_cannot_drop_a_schema(settings, services):
     ],
 )
 def test_reader_role_sees_gold_only(settings, services, statement):
-    with psycopg.connect(settings.pg_conninfo("reader")) as conn:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute(statement)
+    with (
+        psycopg.connect(settings.pg_conninfo("reader")) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(statement)
 
 
 def test_reader_role_can_connect_and_use_gold(settings, services):
