@@ -8,22 +8,16 @@ own bronze prefix, so it neither sees nor disturbs other tests' objects.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "flights_bronze_ingest.py"
 DAG_ID = "flights_bronze_ingest"
 NOON = datetime(2025, 9, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def dag(airflow_env):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAG_FILE))
-    assert bag.import_errors == {}
-    return bag.get_dag(DAG_ID)
+def dag(load_dag):
+    return load_dag(DAG_ID)
 
 
 @pytest.fixture

@@ -16,12 +16,8 @@ RUN_AT = datetime(2025, 9, 21, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def dag(airflow_env):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAG_FILE))
-    assert bag.import_errors == {}
-    return bag.get_dag(DAG_ID)
+def dag(load_dag):
+    return load_dag(DAG_ID)
 
 
 @pytest.fixture
