@@ -17,17 +17,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any, LiteralString
+from typing import Any
 
 import psycopg
 from psycopg.rows import class_row, dict_row
 
 from lakehouse.gold.freshness import Freshness
-from lakehouse.gold.sql import load as load_gold_sql
+from lakehouse.gold.sql import load as load_sql
 from lakehouse.report.charts import Bar, Series, color, hbar_chart, line_chart
 from lakehouse.settings import Settings
 
@@ -95,15 +94,6 @@ class ReportData:
     speeds: tuple[AirlineSpeed, ...]
 
 
-@cache
-def _load(name: str) -> LiteralString:
-    """The text of ``lakehouse/report/<name>.sql`` (shipped files, never built from input)."""
-    text: LiteralString = (resources.files("lakehouse.report") / f"{name}.sql").read_text(
-        encoding="utf-8"
-    )
-    return text
-
-
 def read_report_data(
     settings: Settings, days: int = DEFAULT_DAYS, generated_at: datetime | None = None
 ) -> ReportData:
@@ -120,17 +110,18 @@ def read_report_data(
         conn.read_only = True
         with conn.transaction():
             with conn.cursor(row_factory=class_row(Freshness)) as cur:
-                freshness = cur.execute(load_gold_sql("freshness")).fetchone()
+                freshness = cur.execute(load_sql("freshness")).fetchone()
             assert freshness is not None  # the view always returns exactly one row
             with conn.cursor(row_factory=dict_row) as cur:
                 airport_rows = cur.execute(
-                    _load("airport_daily_flights"), {"days": days, "limit": TOP_AIRPORTS}
+                    load_sql("airport_daily_flights", "lakehouse.report"),
+                    {"days": days, "limit": TOP_AIRPORTS},
                 ).fetchall()
                 route_rows = cur.execute(
-                    load_gold_sql("top_busiest_routes"), {"limit": TOP_ROUTES, "flight_date": None}
+                    load_sql("top_busiest_routes"), {"limit": TOP_ROUTES, "flight_date": None}
                 ).fetchall()
                 speed_rows = cur.execute(
-                    _load("airline_speeds"), {"limit": TOP_AIRLINES}
+                    load_sql("airline_speeds", "lakehouse.report"), {"limit": TOP_AIRLINES}
                 ).fetchall()
     window, airports = _airport_series(airport_rows)
     return ReportData(
