@@ -154,7 +154,9 @@ def account(
     quarantined = _per_key(rejected.groupBy("bronze_key").agg(F.count(F.lit(1)).alias("n")), "n")
     duplicates = _per_key(count_duplicates_per_bronze_key(ranked), "duplicate_rows")
     clean = _per_key(
-        ranked.where(F.col(DEDUPE_RANK) == 1).groupBy("bronze_key").agg(F.count(F.lit(1)).alias("n")),
+        ranked.where(F.col(DEDUPE_RANK) == 1)
+        .groupBy("bronze_key")
+        .agg(F.count(F.lit(1)).alias("n")),
         "n",
     )
     counts = {}
@@ -332,9 +334,7 @@ def run(spark: SparkSession, settings: Settings, args: argparse.Namespace) -> li
     total_batches = (len(keys) + args.batch_size - 1) // args.batch_size
     for number, batch_keys in enumerate(chunks(keys, args.batch_size), start=1):
         log.info("batch %d/%d: %d object(s)", number, total_batches, len(batch_keys))
-        results.append(
-            process_batch(spark, settings, batch_keys, dims, reprocess=reprocess)
-        )
+        results.append(process_batch(spark, settings, batch_keys, dims, reprocess=reprocess))
     if args.sync:
         from lakehouse.silver.sync import sync_all
 

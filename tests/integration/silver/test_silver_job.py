@@ -9,18 +9,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from expected import expected_from_bronze
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 START = datetime(2025, 9, 20, 23, 0, tzinfo=UTC)  # the window crosses midnight UTC
 END = START + timedelta(hours=2)
-FLIGHT_ID = re.compile(r"^[0-9A-Za-z]{1,64}$")
 
 
 def _args(**overrides) -> argparse.Namespace:
@@ -30,46 +29,6 @@ def _args(**overrides) -> argparse.Namespace:
     )  # fmt: skip
     base.update(overrides)
     return argparse.Namespace(**base)
-
-
-def _number(value):
-    if value in ("", "N/A", None) or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
-def expected_from_bronze(s3, settings, keys):
-    """(clean keys, quarantined count, raw count) by the contract, in plain Python."""
-    clean, quarantined, raw = set(), 0, 0
-    for key in keys:
-        envelope = json.loads(s3.get_object(Bucket=settings.bucket, Key=key)["Body"].read())
-        for response in envelope["responses"]:
-            body = json.loads(response["body"])
-            for entry_key, value in body.items():
-                if entry_key in ("full_count", "version", "stats"):
-                    continue
-                raw += 1
-                ok = isinstance(value, list) and len(value) == 19 and FLIGHT_ID.match(entry_key)
-                if ok:
-                    seconds = _number(value[10])
-                    lat, lon = _number(value[1]), _number(value[2])
-                    ok = (
-                        seconds is not None
-                        and seconds > 0
-                        and lat is not None
-                        and -90 <= lat <= 90
-                        and lon is not None
-                        and -180 <= lon <= 180
-                    )
-                if ok:
-                    clean.add((entry_key, int(seconds)))
-                else:
-                    quarantined += 1
-    return clean, quarantined, raw
 
 
 @pytest.fixture(scope="module")
@@ -138,8 +97,7 @@ def first_run(landed, spark):
 
     with psycopg.connect(landed.pg_conninfo("writer"), autocommit=True) as conn:
         conn.execute(
-            "TRUNCATE silver.flights_clean, silver.dim_airport, silver.dim_airline, "
-            "meta.sync_state"
+            "TRUNCATE silver.flights_clean, silver.dim_airport, silver.dim_airline, meta.sync_state"
         )
         conn.execute(
             "DELETE FROM meta.bronze_objects WHERE NOT starts_with(key, %s)",
@@ -205,13 +163,11 @@ def test_postgres_copy_equals_the_delta_table(landed, first_run, spark):
     with psycopg.connect(landed.pg_conninfo("writer")) as conn:
         conn.execute("SET TIME ZONE 'UTC'")
         pg_rows = conn.execute(
-            f"SELECT {', '.join(columns)} FROM silver.flights_clean"  # noqa: S608 - fixed names
+            f"SELECT {', '.join(columns)} FROM silver.flights_clean"
         ).fetchall()
 
     def normal(row):
-        return tuple(
-            v.replace(tzinfo=None) if isinstance(v, datetime) else v for v in row
-        )
+        return tuple(v.replace(tzinfo=None) if isinstance(v, datetime) else v for v in row)
 
     assert sorted(normal(r) for r in pg_rows) == [normal(r) for r in delta]
 
@@ -249,7 +205,9 @@ def test_a_failed_quality_gate_publishes_nothing_and_marks_the_ledger(
     from lakehouse.silver.merge import FLIGHTS_CLEAN, latest_version
 
     strict_dir = tmp_path / "expectations"
-    shutil.copytree(landed.expectations_dir, strict_dir, ignore=shutil.ignore_patterns("uncommitted"))
+    shutil.copytree(
+        landed.expectations_dir, strict_dir, ignore=shutil.ignore_patterns("uncommitted")
+    )
     suite_file = next(Path(strict_dir).rglob("flights_clean_batch.json"))
     suite = json.loads(suite_file.read_text())
     for expectation in suite["expectations"]:
