@@ -162,9 +162,7 @@ def test_postgres_copy_equals_the_delta_table(landed, first_run, spark):
     delta = _table_rows(spark, landed)
     with psycopg.connect(landed.pg_conninfo("writer")) as conn:
         conn.execute("SET TIME ZONE 'UTC'")
-        pg_rows = conn.execute(
-            f"SELECT {', '.join(columns)} FROM silver.flights_clean"
-        ).fetchall()
+        pg_rows = conn.execute(f"SELECT {', '.join(columns)} FROM silver.flights_clean").fetchall()
 
     def normal(row):
         return tuple(v.replace(tzinfo=None) if isinstance(v, datetime) else v for v in row)
