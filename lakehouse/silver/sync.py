@@ -122,25 +122,42 @@ def _contract_columns(spec: TableSpec) -> list[Column]:
 def read_changes(
     spark: SparkSession, settings: Settings, spec: TableSpec, start: int, end: int
 ) -> DataFrame:
-    """The final change per key between two versions (both inclusive), contract columns only."""
-    uri = settings.silver_table_uri(spec.name)
-    try:
-        feed = (
-            spark.read.format("delta")
-            .option("readChangeFeed", "true")
-            .option("startingVersion", start)
-            .option("endingVersion", end)
-            .load(uri)
-        )
-    except Exception as exc:
-        raise SyncError(
-            f"cannot read the change data feed of {uri} for versions {start}..{end}: {exc}. "
-            "If the feed is unavailable there (never enabled, or its files were vacuumed), "
-            f"reload the table from a snapshot: `python -m lakehouse.silver.sync --table "
-            f"{spec.name} --full`."
-        ) from exc
+    """The final change per key between two versions (both inclusive), contract columns only.
+
+    Lazy: a feed that is missing for part of the range fails when the result is written (see
+    :func:`_missing_feed`).
+    """
+    feed = (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", start)
+        .option("endingVersion", end)
+        .load(settings.silver_table_uri(spec.name))
+    )
     data = feed.select(*_contract_columns(spec), *_CDF_META)
     return final_change_per_key(data, spec.key)
+
+
+#: Delta's error conditions for a change feed that was never recorded or whose files are gone.
+_MISSING_FEED_CONDITIONS = (
+    "DELTA_MISSING_CHANGE_DATA",
+    "DELTA_CHANGE_DATA_FILE_NOT_FOUND",
+    "DELTA_CHANGE_TABLE_FEED_DISABLED",
+)
+
+
+def _missing_feed(exc: Exception, uri: str, start: int, end: int, table: str) -> SyncError | None:
+    """A SyncError saying how to recover, if ``exc`` is Delta reporting an unreadable feed."""
+    text = str(exc)
+    condition = next((c for c in _MISSING_FEED_CONDITIONS if c in text), None)
+    if condition is None:
+        return None
+    return SyncError(
+        f"the change data feed of {uri} cannot be read for versions {start}..{end} "
+        f"({condition}: never enabled there, or its files were vacuumed). Nothing was applied. "
+        f"Reload the table from a snapshot: `python -m lakehouse.silver.sync --table {table} "
+        "--full` (or sync_table(..., full=True))."
+    )
 
 
 def read_snapshot(
@@ -180,6 +197,30 @@ def write_staging(changes: DataFrame, settings: Settings, spec: TableSpec, sync_
         .option("reWriteBatchedInserts", "true")
         .save()
     )
+
+
+def _stage(
+    spark: SparkSession,
+    settings: Settings,
+    spec: TableSpec,
+    sync_id: str,
+    *,
+    start: int | None,
+    end: int,
+) -> None:
+    """Land the change set up to version ``end`` in staging: the feed from ``start``, or (when
+    ``start`` is None) the whole table as a snapshot."""
+    if start is None:
+        write_staging(read_snapshot(spark, settings, spec, end), settings, spec, sync_id)
+        return
+    try:
+        write_staging(read_changes(spark, settings, spec, start, end), settings, spec, sync_id)
+    except Exception as exc:
+        uri = settings.silver_table_uri(spec.name)
+        error = _missing_feed(exc, uri, start, end, spec.name)
+        if error is None:
+            raise
+        raise error from exc
 
 
 def _delta_state(spark: SparkSession, settings: Settings, spec: TableSpec) -> _State:
@@ -424,12 +465,8 @@ def sync_table(
 
         sync_id = uuid.uuid4().hex
         _clear_staging(conn, spec)
-        if snapshot:
-            changes = read_snapshot(spark, settings, spec, latest.version)
-        else:
-            assert previous is not None
-            changes = read_changes(spark, settings, spec, previous.version + 1, latest.version)
-        write_staging(changes, settings, spec, sync_id)
+        start = None if snapshot or previous is None else previous.version + 1
+        _stage(spark, settings, spec, sync_id, start=start, end=latest.version)
         staged_at = time.monotonic()
 
         upserts, deletes = _commit(

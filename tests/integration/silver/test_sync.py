@@ -602,3 +602,26 @@ def test_a_missing_delta_table_fails_with_what_to_do(
     with pytest.raises(sync.SyncError, match="run the silver job first"):
         sync.sync_table(spark, lake.settings, "flights_clean")
     assert sync_state(pg) == []
+
+
+def test_a_table_without_change_feed_fails_with_what_to_do_and_full_reload_repairs(
+    spark: SparkSession, lake: Lake, pg: Any
+) -> None:
+    (
+        lake.frame(FLIGHTS_CLEAN, [observation("9f000001", T0)])
+        .write.format("delta")
+        .option("delta.enableChangeDataFeed", "false")
+        .save(lake.uri(FLIGHTS_CLEAN))
+    )
+    sync.sync_table(spark, lake.settings, "flights_clean")  # a snapshot needs no feed
+    lake.merge(FLIGHTS_CLEAN, [observation("9f000001", T0, squawk="7700")])
+    rows_before = pg_rows(pg, FLIGHTS_CLEAN)
+
+    with pytest.raises(sync.SyncError, match="--full"):
+        sync.sync_table(spark, lake.settings, "flights_clean")
+    assert pg_rows(pg, FLIGHTS_CLEAN) == rows_before
+
+    result = sync.sync_table(spark, lake.settings, "flights_clean", full=True)
+
+    assert (result.mode, result.from_version, result.to_version) == ("snapshot", 0, 1)
+    assert pg_rows(pg, FLIGHTS_CLEAN) == _normalised([observation("9f000001", T0, squawk="7700")])
