@@ -187,8 +187,9 @@ def test_reprocessing_in_reverse_order_changes_nothing(landed, first_run, spark)
 
     before = _table_rows(spark, landed)
     keys = [row[0] for row in _ledger(landed)]
-    for key in reversed(keys):
-        job.run(spark, landed, _args(keys=[key], batch_size=1, sync=False))
+    newest_first = list(reversed(keys))
+    for batch in (newest_first[:3], newest_first[3:6], newest_first[6:]):
+        job.run(spark, landed, _args(keys=batch, batch_size=3, sync=False))
     assert _table_rows(spark, landed) == before
 
 
