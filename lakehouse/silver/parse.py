@@ -10,9 +10,9 @@ string map Spark hands a JSON string value over as its bare text, so an entry wh
 JSON type, and ``to_json`` gives the entry's JSON text back (strings quoted, numbers as numbers).
 The array's elements are then read with ``from_json(..., array<string>)``, which returns strings
 verbatim and every other JSON value (numbers, booleans, nested arrays or objects) as its JSON
-text; JSON ``null`` stays null. A body that repeats a key keeps the last value (Spark's
-``from_json`` behaviour for maps), which also keeps the quarantine key
-``(bronze_key, response_index, entry_key)`` unique.
+text; JSON ``null`` stays null. A body that repeats a key keeps the last value (as Python's
+``json`` and bronze's flight count read it; Spark's ``from_json`` map would keep every copy), which
+also keeps the quarantine key ``(bronze_key, response_index, entry_key)`` unique.
 
 Hostile bodies never fail the batch: ``base64`` bodies that are not valid base64 decode to null,
 invalid UTF-8 becomes U+FFFD, and a body that is not a JSON object yields no entries (see
@@ -89,6 +89,25 @@ def filter_unreadable_responses(responses: DataFrame) -> DataFrame:
     return responses.where(F.from_json("body_text", _ENTRIES_SCHEMA).isNull())
 
 
+def last_value_per_key(entries: Column) -> Column:
+    """The map's (key, value) entries with a repeated key reduced to its last occurrence.
+
+    ``from_json`` into a map keeps every copy of a repeated key, which would count one flight
+    twice. Bodies without repeats (all real ones) take the cheap branch; only a body with a
+    repeat pays for the pairwise look-ahead.
+    """
+    pairs = F.map_entries(entries)
+    keys = F.map_keys(entries)
+
+    def repeated_later(entry: Column, i: Column) -> Column:
+        later = F.slice(pairs, i + 2, F.size(pairs) - i - 1)
+        return F.exists(later, lambda other: other["key"] == entry["key"])
+
+    return F.when(F.size(F.array_distinct(keys)) == F.size(keys), pairs).otherwise(
+        F.filter(pairs, lambda entry, i: ~repeated_later(entry, i))
+    )
+
+
 def flatten_observations(responses: DataFrame) -> DataFrame:
     """One row per raw flight entry, each of the 19 positions as text (null when absent).
 
@@ -98,13 +117,24 @@ def flatten_observations(responses: DataFrame) -> DataFrame:
     the wrong length, are kept with those flags set; a short array leaves its missing
     positions null, a long one has its extra elements ignored (the row is quarantined anyway).
     """
-    entries = responses.select(
-        "bronze_key",
-        "snapshot_time",
-        "ingested_at",
-        "response_index",
-        F.explode(F.from_json("body_text", _ENTRIES_SCHEMA)).alias("entry_key", "entry"),
-    ).where(~F.col("entry_key").isin(*NON_FLIGHT_KEYS))
+    entries = (
+        responses.select(
+            "bronze_key",
+            "snapshot_time",
+            "ingested_at",
+            "response_index",
+            F.explode(last_value_per_key(F.from_json("body_text", _ENTRIES_SCHEMA))).alias("pair"),
+        )
+        .select(
+            "bronze_key",
+            "snapshot_time",
+            "ingested_at",
+            "response_index",
+            F.col("pair.key").alias("entry_key"),
+            F.col("pair.value").alias("entry"),
+        )
+        .where(~F.col("entry_key").isin(*NON_FLIGHT_KEYS))
+    )
 
     typed = entries.select(
         "bronze_key",
