@@ -259,11 +259,12 @@ def count_body_flights(body: bytes) -> int:
     """Raw rows in one live-feed body: every key except ``full_count``, ``version``, ``stats``.
 
     A body that is not a JSON object holds no rows (sources never accept such a body into a
-    snapshot, but tools may count anything).
+    snapshot, but tools may count anything). Invalid UTF-8 is read with U+FFFD replacement,
+    exactly as silver reads it, so the ledger and silver count the same rows.
     """
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        document = json.loads(body.decode("utf-8", errors="replace"))
+    except json.JSONDecodeError:
         return 0
     if not isinstance(document, dict):
         return 0

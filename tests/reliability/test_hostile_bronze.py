@@ -220,11 +220,6 @@ def test_a_failed_object_stops_being_picked_after_max_attempts(hostile_run, pg):
     assert failed <= set(job.select_keys(capped, _args()))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bronze envelope.count_body_flights counts a non-UTF-8 body as 0 flights while silver "
-    "reads it with U+FFFD replacement (1 row): fix needed in lakehouse/bronze/envelope.py",
-)
 def test_a_body_that_is_not_utf8_is_counted_alike_by_bronze_and_silver(hostile_run):
     s, keys, _ = hostile_run
     status, _, _, flight_count, raw, *_ = ledger_rows(s)[keys["not_utf8_body"]]
