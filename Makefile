@@ -55,7 +55,11 @@ services-status: ## Show what runs, where, and the data folders
 
 .PHONY: test
 test: services-up ## Run the whole test suite (unit, integration, DAGs, end to end) against real services
-	@$(PY) -m pytest tests
+	@$(PY) -m pytest tests --ignore=tests/bench
+
+.PHONY: bench-smoke
+bench-smoke: services-up ## The benchmark pipeline on tiny data, for correctness (not yet part of `make test`)
+	@$(PY) -m pytest tests/bench
 
 .PHONY: check
 check: venv ## Lint, format check, types, SQL style
