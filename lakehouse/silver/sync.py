@@ -119,6 +119,11 @@ def _contract_columns(spec: TableSpec) -> list[Column]:
     return [F.col(f.name) for f in spec.schema.fields]
 
 
+def jdbc_writers(spark: SparkSession) -> int:
+    """Concurrent JDBC connections for one change set: one per core, up to the cap."""
+    return min(JDBC_MAX_WRITERS, max(1, spark.sparkContext.defaultParallelism))
+
+
 def read_changes(
     spark: SparkSession, settings: Settings, spec: TableSpec, start: int, end: int
 ) -> DataFrame:
@@ -134,7 +139,12 @@ def read_changes(
         .option("endingVersion", end)
         .load(settings.silver_table_uri(spec.name))
     )
-    data = feed.select(*_contract_columns(spec), *_CDF_META)
+    # Hash-partitioning by key here is the shuffle the collapse needs anyway; fixing its width
+    # also gives the JDBC write one evenly loaded partition per writer (AQE would otherwise
+    # coalesce a small change set into a single partition, and a single connection).
+    data = feed.select(*_contract_columns(spec), *_CDF_META).repartition(
+        jdbc_writers(spark), *spec.key
+    )
     return final_change_per_key(data, spec.key)
 
 
@@ -179,12 +189,9 @@ def write_staging(changes: DataFrame, settings: Settings, spec: TableSpec, sync_
     partial copy behind, and in the rare case that a committed task is retried the duplicate
     keys make the upsert fail loudly (and the next run starts over with a new sync id).
     """
-    # One writer per core (up to the cap), evenly loaded: a change set arrives in as many
-    # partitions as the Delta files or the shuffle happened to make, often one or two.
-    writers = min(JDBC_MAX_WRITERS, max(1, changes.sparkSession.sparkContext.defaultParallelism))
+    writers = jdbc_writers(changes.sparkSession)
     (
         changes.withColumn("sync_id", F.lit(sync_id))
-        .repartition(writers)
         .write.format("jdbc")
         .mode("append")
         .option("url", settings.jdbc_url())
@@ -193,7 +200,7 @@ def write_staging(changes: DataFrame, settings: Settings, spec: TableSpec, sync_
         .option("user", settings.pg_writer_user)
         .option("password", settings.require("pg_writer_password"))
         .option("batchsize", JDBC_BATCH_SIZE)
-        .option("numPartitions", writers)
+        .option("numPartitions", writers)  # more partitions than this are coalesced, no shuffle
         .option("reWriteBatchedInserts", "true")
         .save()
     )
@@ -340,8 +347,6 @@ def _apply_staged(
 ) -> tuple[int, int]:
     """Apply this sync's staged rows to the target; return (upsert rows, delete rows) staged."""
     params = {"sync_id": sync_id}
-    # Fresh statistics, or the planner guesses the size of a table that was empty a minute ago.
-    conn.execute(sql.SQL("ANALYZE {}").format(_staging(spec)))
     absent = conn.execute(_delete_absent_sql(spec), params).rowcount if snapshot else 0
     deleted = conn.execute(_delete_sql(spec), params).rowcount
     written = conn.execute(_upsert_sql(spec), params).rowcount
