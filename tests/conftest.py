@@ -159,11 +159,14 @@ WIP_TESTS = (
     "tests/integration/test_spark_cluster.py",
     "tests/integration/silver/test_maintenance.py",
     "tests/dags/test_silver_maintenance_dag.py",
+    # changed in the last hour of the session and not yet run to completion here
+    "tests/integration/silver/test_silver_job.py::test_reprocessing_in_reverse_order",
+    "tests/integration/silver/test_silver_job.py::test_a_failed_quality_gate",
+    "tests/reliability/test_hostile_bronze.py::test_a_body_that_is_not_utf8",
 )
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
-        if path.startswith(WIP_TESTS):
+        if item.nodeid.startswith(WIP_TESTS):
             item.add_marker(pytest.mark.wip)
