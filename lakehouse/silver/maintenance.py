@@ -13,10 +13,12 @@ Safety, and why this can run while the silver job writes:
   rewrites only those partitions; OPTIMIZE on other partitions then never conflicts with it.
   Unpartitioned tables (the dimensions) are compacted whole; a clash there is caught by Delta's
   optimistic concurrency, and the losing side fails cleanly and is retried.
-* VACUUM's retention never goes below Delta's own safety check
-  (``spark.databricks.delta.retentionDurationCheck.enabled`` stays on, and this job refuses to run
-  with it off): files younger than the table's ``delta.deletedFileRetentionDuration`` are kept,
-  so time travel within the retention, and readers or writers still running, keep their files.
+* VACUUM's retention is the table property ``delta.deletedFileRetentionDuration``, which this
+  job keeps equal to the setting (Delta 4 ignores a retention passed to VACUUM itself). It is
+  never below Delta's default of 168 hours, the threshold of Delta's safety check, and the check
+  stays on (``spark.databricks.delta.retentionDurationCheck.enabled``; the job refuses to run
+  with it off): time travel within the retention, and readers or writers still running, keep
+  their files.
 
     spark-submit --properties-file $(lakehouse spark-conf) lakehouse/silver/maintenance.py --help
 """
@@ -41,6 +43,9 @@ log = logging.getLogger("lakehouse.silver.maintenance")
 
 RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
 VACUUM_LOGGING = "spark.databricks.delta.vacuum.logging.enabled"
+RETENTION_PROPERTY = "delta.deletedFileRetentionDuration"
+#: Delta's default ``delta.deletedFileRetentionDuration`` (1 week): the floor of the retention.
+MIN_RETENTION_HOURS = 168
 
 
 class RetentionCheckDisabled(RuntimeError):
@@ -111,16 +116,45 @@ def _version(table: DeltaTable) -> int:
     return int(row["version"])
 
 
-def vacuum(spark: SparkSession, table: DeltaTable, retention_hours: int) -> int | None:
-    """VACUUM with ``retention_hours``; return the files deleted, if Delta logged the run.
+def require_safe_retention(hours: int) -> None:
+    """Refuse a retention shorter than Delta's default, the threshold of its safety check."""
+    if hours < MIN_RETENTION_HOURS:
+        raise ValueError(
+            f"VACUUM retention of {hours}h is below {MIN_RETENTION_HOURS}h, Delta's default "
+            "delta.deletedFileRetentionDuration: files that time travel, running readers and "
+            "writers still need could be deleted. Set LAKEHOUSE_DELTA_VACUUM_RETENTION_HOURS to "
+            f"{MIN_RETENTION_HOURS} or more."
+        )
 
-    Delta itself rejects a retention below the table's ``delta.deletedFileRetentionDuration``
-    (IllegalArgumentException) as long as the check is on, which ``require_retention_check``
-    makes sure of.
+
+def ensure_retention(spark: SparkSession, path: str, table: DeltaTable, hours: int) -> bool:
+    """Make the table's ``delta.deletedFileRetentionDuration`` ``hours``; True if it changed.
+
+    Delta 4 VACUUM takes its retention from this property (a retention given to VACUUM itself
+    is ignored unless 0, see ``spark.databricks.delta.vacuum.retentionWindowIgnore.enabled``),
+    and its safety check measures against it. Changing it is a metadata commit, which conflicts
+    with any concurrent write, so it happens only when the setting changed.
+    """
+    require_safe_retention(hours)
+    row = table.detail().select("properties").first()
+    current = (row["properties"] or {}).get(RETENTION_PROPERTY) if row else None
+    wanted = f"interval {int(hours)} hours"
+    if current == wanted or (current is None and hours == MIN_RETENTION_HOURS):
+        return False
+    spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('{RETENTION_PROPERTY}' = '{wanted}')")
+    log.info("%s: %s %s -> %s", path, RETENTION_PROPERTY, current or "(default 1 week)", wanted)
+    return True
+
+
+def vacuum(spark: SparkSession, table: DeltaTable) -> int | None:
+    """VACUUM with the table's own retention; return the files deleted, if Delta logged it.
+
+    Delta refuses a retention below ``delta.deletedFileRetentionDuration`` as long as its check
+    is on, which ``require_retention_check`` makes sure of.
     """
     require_retention_check(spark)
     before = _version(table)
-    table.vacuum(float(retention_hours))
+    table.vacuum()
     end = (
         table.history(2)
         .where(f"version > {before} AND operation = 'VACUUM END'")
@@ -150,7 +184,8 @@ def maintain_table(
     files_before, bytes_before = table_files(table)
     partition_filter = closed_partitions(spec, before)
     removed, added = compact(table, partition_filter)
-    vacuumed = vacuum(spark, table, retention_hours)
+    ensure_retention(spark, path, table, retention_hours)
+    vacuumed = vacuum(spark, table)
     files_after, bytes_after = table_files(table)
     result = TableMaintenance(
         spec.name, files_before, files_after, bytes_before, bytes_after, removed, added,
@@ -176,6 +211,7 @@ def run(
 ) -> list[TableMaintenance]:
     """Maintain each table in turn; the first failure stops the run (the rest wait for a retry)."""
     hours = settings.delta_vacuum_retention_hours if retention_hours is None else retention_hours
+    require_safe_retention(hours)
     require_retention_check(spark)
     results = []
     for spec in tables:
@@ -224,8 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--retention-hours",
         type=int,
         default=None,
-        help="VACUUM retention (default: LAKEHOUSE_DELTA_VACUUM_RETENTION_HOURS); Delta refuses "
-        "less than the table's delta.deletedFileRetentionDuration (7 days)",
+        help="VACUUM retention, written to each table's delta.deletedFileRetentionDuration "
+        f"(default: LAKEHOUSE_DELTA_VACUUM_RETENTION_HOURS; at least {MIN_RETENTION_HOURS})",
     )
     return p
 

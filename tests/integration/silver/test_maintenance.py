@@ -190,16 +190,45 @@ def test_an_empty_unpartitioned_table_is_maintained_whole(maintained):
 
 
 def test_vacuum_with_zero_hours_is_refused_by_the_safety_check(spark, built, maintained):
-    from lakehouse.silver import maintenance
-    from lakehouse.silver.merge import FLIGHTS_CLEAN
+    from delta.tables import DeltaTable
 
-    zero = dataclasses.replace(built, delta_vacuum_retention_hours=0)
-    with pytest.raises(Exception, match="low retention period"):
-        maintenance.run(spark, zero, tables=[FLIGHTS_CLEAN], before=BEFORE)
-    # the small files version 1 needs are all still there
     path = built.silver_table_uri("flights_clean")
+    with pytest.raises(Exception, match="DELTA_VACUUM_RETENTION_PERIOD_TOO_SHORT"):
+        DeltaTable.forPath(spark, path).vacuum(0)
+    # the small files version 1 needs are all still there
     v1 = spark.read.format("delta").option("versionAsOf", 1).load(path)
     assert {r[0] for r in _rows(v1)} == {"a1", "b1"}
+
+
+@pytest.mark.parametrize("hours", [0, 167])
+def test_a_retention_setting_below_a_week_is_refused(spark, built, maintained, hours):
+    from lakehouse.silver import maintenance
+    from lakehouse.silver.merge import FLIGHTS_CLEAN, latest_version
+
+    version = latest_version(spark, built, FLIGHTS_CLEAN)
+    short = dataclasses.replace(built, delta_vacuum_retention_hours=hours)
+    with pytest.raises(ValueError, match="LAKEHOUSE_DELTA_VACUUM_RETENTION_HOURS"):
+        maintenance.run(spark, short, tables=[FLIGHTS_CLEAN], before=BEFORE)
+    assert latest_version(spark, built, FLIGHTS_CLEAN) == version
+
+
+def test_a_longer_retention_setting_becomes_the_tables_retention(spark, built, maintained):
+    from delta.tables import DeltaTable
+
+    from lakehouse.silver import maintenance
+    from lakehouse.silver.merge import DIM_AIRLINE
+
+    longer = dataclasses.replace(built, delta_vacuum_retention_hours=336)  # the boundary: 168
+    spark.conf.set(maintenance.VACUUM_LOGGING, "true")
+    try:
+        maintenance.run(spark, longer, tables=[DIM_AIRLINE], before=BEFORE)
+    finally:
+        spark.conf.unset(maintenance.VACUUM_LOGGING)
+    table = DeltaTable.forPath(spark, built.silver_table_uri("dim_airline"))
+    properties = table.detail().first()["properties"]
+    assert properties["delta.deletedFileRetentionDuration"] == "interval 336 hours"
+    start = table.history().where("operation = 'VACUUM START'").first()
+    assert int(start["operationParameters"]["defaultRetentionMillis"]) == 2 * RETENTION_MS
 
 
 def test_maintenance_refuses_a_session_with_the_retention_check_off(spark, built, maintained):
@@ -210,7 +239,7 @@ def test_maintenance_refuses_a_session_with_the_retention_check_off(spark, built
     spark.conf.set(maintenance.RETENTION_CHECK, "false")
     try:
         with pytest.raises(maintenance.RetentionCheckDisabled):
-            maintenance.run(spark, built, before=BEFORE, retention_hours=0)
+            maintenance.run(spark, built, before=BEFORE)
     finally:
         spark.conf.unset(maintenance.RETENTION_CHECK)
     assert latest_version(spark, built, FLIGHTS_CLEAN) == version
