@@ -156,9 +156,6 @@ WIP_TESTS = (
     "tests/e2e/",
     "tests/reliability/test_delivery_order.py",
     "tests/reliability/test_silver_crash.py",
-    "tests/integration/test_spark_cluster.py",
-    "tests/integration/silver/test_maintenance.py",
-    "tests/dags/test_silver_maintenance_dag.py",
     # changed in the last hour of the session and not yet run to completion here
     "tests/integration/silver/test_silver_job.py::test_reprocessing_in_reverse_order",
     "tests/integration/silver/test_silver_job.py::test_a_failed_quality_gate",
