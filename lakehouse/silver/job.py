@@ -196,8 +196,14 @@ def process_batch(
     keys = claimed
     if not keys:
         return BatchResult(batch_id, [], {}, None, 0.0)
+    batch_frames: list[DataFrame] = []
+
+    def cached(frame: DataFrame) -> DataFrame:
+        batch_frames.append(frame.cache())
+        return frame
+
     try:
-        envelopes = read_envelopes(spark, settings, keys).cache()
+        envelopes = cached(read_envelopes(spark, settings, keys))
         unreadable = unreadable_objects(envelopes, keys)
         if unreadable:
             ledger.mark_failed(
@@ -211,24 +217,22 @@ def process_batch(
         keys = [k for k in keys if k not in unreadable]
         dim_airport, dim_airline = dims
 
-        checked = (
+        checked = cached(
             envelopes.where(F.col("bronze_key").isin(keys))
             .transform(explode_responses)
             .transform(flatten_observations)
             .transform(clean_observations)
             .transform(with_lineage, batch_id)
-            .cache()
         )
         valid, rejected = split_valid_and_quarantined(checked)
-        ranked = valid.transform(with_dedupe_rank).cache()
+        ranked = cached(valid.transform(with_dedupe_rank))
         counts = account(keys, checked, rejected, ranked)
-        clean = (
+        clean = cached(
             ranked.where(F.col(DEDUPE_RANK) == 1)
             .drop(DEDUPE_RANK)
             .transform(with_airport_names, dim_airport)
             .transform(with_route_distance, dim_airport)
             .transform(to_flights_clean)
-            .cache()
         )
         quarantine = rejected.transform(to_flights_quarantine)
         clean_total = sum(c.clean_rows for c in counts.values())
@@ -290,7 +294,9 @@ def process_batch(
         )
         raise
     finally:
-        spark.catalog.clearCache()
+        # only this batch's frames: the dimensions stay cached for the next batch of the run
+        for frame in batch_frames:
+            frame.unpersist()
 
 
 # --- selecting work ---------------------------------------------------------------------------
