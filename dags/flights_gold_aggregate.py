@@ -1,5 +1,10 @@
 """
-### Gold: silver observations → the answers analysts query, hourly
+### Gold: silver observations → the answers analysts query, hourly and whenever silver publishes
+
+Scheduled on the hour (`LAKEHOUSE_GOLD_SCHEDULE`) **or** as soon as the silver job updates the
+`s3://flights-data/silver/flights_clean` asset, whichever comes first: gold follows a new bronze
+snapshot within a minute or two instead of up to an hour, and the hourly run still happens (and
+its freshness check still fails loudly) when silver has stalled.
 
 1. **wait_for_silver** (sensor, reschedule mode: frees its worker slot between pokes) waits until
    silver's latest observation in Postgres is within `LAKEHOUSE_GOLD_MAX_STALENESS_MINUTES` of
@@ -21,7 +26,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
 # Parse-time values come from the environment, like every LAKEHOUSE_* setting (no package import).
 SCHEDULE = os.environ.get("LAKEHOUSE_GOLD_SCHEDULE", "@hourly")
@@ -30,7 +35,10 @@ SILVER_FLIGHTS = Asset("s3://flights-data/silver/flights_clean")
 
 @dag(
     dag_id="flights_gold_aggregate",
-    schedule=SCHEDULE,
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(SCHEDULE, timezone="UTC", interval=timedelta(hours=1)),
+        assets=SILVER_FLIGHTS,
+    ),
     start_date=datetime(2025, 1, 1),
     catchup=False,
     max_active_runs=1,
@@ -44,7 +52,7 @@ SILVER_FLIGHTS = Asset("s3://flights-data/silver/flights_clean")
 )
 def flights_gold_aggregate() -> None:
     @task.sensor(
-        mode="reschedule", poke_interval=timedelta(minutes=5), timeout=timedelta(minutes=50)
+        mode="reschedule", poke_interval=timedelta(minutes=1), timeout=timedelta(minutes=50)
     )
     def wait_for_silver(data_interval_end: datetime | None = None, dag_run=None) -> bool:
         from lakehouse.gold.freshness import silver_ready_for

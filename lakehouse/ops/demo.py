@@ -59,7 +59,7 @@ def _wait(
         if time.monotonic() > deadline:
             raise DemoError(
                 f"{what} did not finish within {timeout:.0f}s ({progress}). Look at the Airflow "
-                "UI (`lakehouse services status` shows it) and the logs under .local/airflow/."
+                "UI and the task logs (`lakehouse services status` shows where both are)."
             )
         time.sleep(every)
 
@@ -85,16 +85,25 @@ def _dags_parsed(settings: Settings) -> tuple[bool, str]:
     return len(found) == len(DAG_IDS), f"{len(found)}/{len(DAG_IDS)} DAGs parsed"
 
 
-def _ledger_progress(settings: Settings, start: datetime, end: datetime) -> tuple[int, int, int]:
+def _ledger_progress(
+    settings: Settings, start: datetime, end: datetime
+) -> tuple[int, int, int, bool]:
+    """Objects of the window: landed, processed, failed, and whether Postgres has them all.
+
+    The ledger says ``processed`` once Delta has committed; the job syncs Postgres right after,
+    and gold reads Postgres, so the demo waits for the sync too.
+    """
     with psycopg.connect(settings.pg_conninfo("writer")) as conn:
         row = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE status = 'processed'), "
-            "count(*) FILTER (WHERE status = 'failed') FROM meta.bronze_objects "
-            "WHERE snapshot_time >= %s AND snapshot_time < %s",
+            "count(*) FILTER (WHERE status = 'failed'), "
+            "coalesce(max(silver_version) <= (SELECT delta_version FROM meta.sync_state "
+            "WHERE table_name = 'flights_clean'), false) "
+            "FROM meta.bronze_objects WHERE snapshot_time >= %s AND snapshot_time < %s",
             (start, end),
         ).fetchone()
     assert row is not None
-    return int(row[0]), int(row[1]), int(row[2])
+    return int(row[0]), int(row[1]), int(row[2]), bool(row[3])
 
 
 def _gold_refreshes(settings: Settings) -> int:
@@ -125,12 +134,14 @@ def run_demo(settings: Settings, *, hours: float = 2.0, timeout_s: float = 840) 
     )  # fmt: skip
 
     def silver_done() -> tuple[bool, str]:
-        landed, processed, failed = _ledger_progress(settings, start, end)
+        landed, processed, failed, synced = _ledger_progress(settings, start, end)
         if failed:
             raise DemoError(f"{failed} bronze object(s) failed in silver; see `lakehouse status`")
+        done = landed == slots and processed == slots
         return (
-            landed == slots and processed == slots,
-            f"bronze landed {landed}/{slots}, silver processed {processed}/{slots}",
+            done and synced,
+            f"bronze landed {landed}/{slots}, silver processed {processed}/{slots}"
+            + (", syncing to Postgres" if done and not synced else ""),
         )
 
     remaining = timeout_s - (time.monotonic() - started)

@@ -42,7 +42,9 @@ def test_dag_file_imports_only_airflow_and_the_standard_library():
 
 def test_dag_waits_for_silver_then_refreshes_then_checks_freshness(dag):
     assert dag.tags and dag.doc_md and "docs/metrics.md" in dag.doc_md
-    assert dag.timetable.expression in {"@hourly", "0 * * * *"}
+    # hourly, or as soon as silver publishes (AssetOrTimeSchedule)
+    assert dag.timetable.timetable.expression in {"@hourly", "0 * * * *"}
+    assert dag.timetable.asset_condition.uri == "s3://flights-data/silver/flights_clean"
     assert dag.catchup is False and dag.max_active_runs == 1
     wait, refresh, check = (
         dag.get_task(t) for t in ("wait_for_silver", "refresh_gold", "check_gold_freshness")
