@@ -85,6 +85,9 @@ class Settings:
 
     # --- local runtime ------------------------------------------------------------------
     local_dir: str = str(PROJECT_ROOT / ".local")
+    # Airflow's home (config, logs, pid files); empty means <local_dir>/airflow. The test suite
+    # runs its own Airflow beside the demo's: another home, metadata database and port.
+    airflow_home: str = ""
     airflow_port: int = 8080
     dags_dir: str = str(PROJECT_ROOT / "dags")
 

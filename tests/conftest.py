@@ -24,6 +24,11 @@ TEST_DATABASE = f"lakehouse_test_{os.getpid()}"
 TEST_ENV = {
     "LAKEHOUSE_PG_DATABASE": TEST_DATABASE,
     "LAKEHOUSE_BUCKET": "flights-test",
+    # The tests' Airflow (dag.test() runs, the end-to-end test's scheduler) never shares state
+    # with the demo's: its own home, metadata database and API port.
+    "LAKEHOUSE_AIRFLOW_HOME": str(ROOT / ".local" / "airflow-test"),
+    "LAKEHOUSE_PG_AIRFLOW_DATABASE": f"airflow_test_{os.getpid()}",
+    "LAKEHOUSE_AIRFLOW_PORT": "8095",
 }
 
 
@@ -65,6 +70,7 @@ def settings():
     get_settings.cache_clear()
     s = Settings.from_env()
     assert s.pg_database == TEST_DATABASE, "tests must never run against the demo database"
+    assert s.pg_airflow_database != "airflow", "nor against the demo's Airflow"
     return s
 
 
@@ -80,9 +86,10 @@ def services(settings) -> Iterator[None]:
     from psycopg import sql
 
     with psycopg.connect(postgres.admin_conninfo(settings), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEST_DATABASE))
-        )
+        for database in (TEST_DATABASE, settings.pg_airflow_database):
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+            )
 
 
 @pytest.fixture(scope="session")

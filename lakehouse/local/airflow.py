@@ -25,7 +25,7 @@ COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
 
 def home(settings: Settings) -> Path:
-    return Path(settings.local_dir) / "airflow"
+    return Path(settings.airflow_home or Path(settings.local_dir) / "airflow")
 
 
 def connections(settings: Settings) -> dict[str, str]:
