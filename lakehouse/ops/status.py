@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -69,8 +70,20 @@ def format_status(status: dict[str, Any]) -> str:
     )
     lines.append("postgres sync:")
     for s in status["sync"] or [{"table": "(never synced)", "delta_version": "-", "synced_at": ""}]:
-        lines.append(f"  {s['table']:<20} v{s['delta_version']}  {s['synced_at']}")
-    lines.append(f"gold freshness: {status['gold_freshness'] or 'no gold refresh yet'}")
+        synced = s["synced_at"]
+        if isinstance(synced, datetime):
+            synced = f"{synced.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+        lines.append(f"  {s['table']:<20} v{s['delta_version']}  {synced}")
+    freshness = status["gold_freshness"]
+    if not freshness:
+        lines.append("gold freshness: no gold refresh yet")
+    else:
+        lines.append("gold freshness:")
+        for name, value in freshness.items():
+            shown = value
+            if isinstance(value, datetime):
+                shown = f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+            lines.append(f"  {name:<28} {'-' if shown is None else shown}")
     for f in status["recent_failures"]:
         lines.append(f"failed: {f['key']} (attempts {f['attempts']}): {f['error']}")
     return "\n".join(lines)
