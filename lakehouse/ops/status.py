@@ -53,6 +53,14 @@ def pipeline_status(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    return str(value)
+
+
 def format_status(status: dict[str, Any]) -> str:
     lines = ["ledger (bronze objects by status):"]
     for name, count in status["ledger"].items() or {"(empty)": 0}.items():
@@ -70,20 +78,14 @@ def format_status(status: dict[str, Any]) -> str:
     )
     lines.append("postgres sync:")
     for s in status["sync"] or [{"table": "(never synced)", "delta_version": "-", "synced_at": ""}]:
-        synced = s["synced_at"]
-        if isinstance(synced, datetime):
-            synced = f"{synced.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
-        lines.append(f"  {s['table']:<20} v{s['delta_version']}  {synced}")
+        lines.append(f"  {s['table']:<20} v{s['delta_version']}  {_shown(s['synced_at'])}")
     freshness = status["gold_freshness"]
     if not freshness:
         lines.append("gold freshness: no gold refresh yet")
     else:
         lines.append("gold freshness:")
         for name, value in freshness.items():
-            shown = value
-            if isinstance(value, datetime):
-                shown = f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
-            lines.append(f"  {name:<28} {'-' if shown is None else shown}")
+            lines.append(f"  {name:<28} {_shown(value)}")
     for f in status["recent_failures"]:
         lines.append(f"failed: {f['key']} (attempts {f['attempts']}): {f['error']}")
     return "\n".join(lines)
