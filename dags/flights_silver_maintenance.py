@@ -24,18 +24,19 @@ Manual run with another cut-off: `spark-submit ... maintenance.py --before YYYY-
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-from airflow.sdk import dag
+from airflow.sdk import CronTriggerTimetable, dag
 
 from lakehouse.orchestration import DEFAULT_RETRIES, OWNER, spark_job_path, spark_properties_file
 
 
 @dag(
     dag_id="flights_silver_maintenance",
-    schedule="30 3 * * *",
-    start_date=datetime(2025, 1, 1),
+    # No start_date: a newly started Airflow waits for the next 03:30 UTC instead of compacting
+    # at once, beside the first silver runs (run_immediately=False).
+    schedule=CronTriggerTimetable("30 3 * * *", timezone="UTC"),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,

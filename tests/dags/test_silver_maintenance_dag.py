@@ -24,7 +24,8 @@ def dag(airflow_env):
 
 def test_runs_daily_one_run_at_a_time(dag):
     assert dag.max_active_runs == 1
-    assert dag.schedule == "30 3 * * *"
+    assert dag.timetable.expression == "30 3 * * *"
+    assert dag.start_date is None  # first run at the next 03:30, not when Airflow starts
     assert not dag.catchup
 
 
