@@ -8,6 +8,7 @@ triggered. The counts are checked exactly, against the ledger and an independent
 from __future__ import annotations
 
 import os
+import time
 from collections import defaultdict
 from datetime import date
 
@@ -59,18 +60,28 @@ def _gold_expected(rows):
     return {(a, d): (dep, arr, dep + arr) for (a, d), (dep, arr) in counts.items()}
 
 
-def test_scheduler_drives_bronze_silver_gold_with_exact_counts(airflow_running):
-    from lakehouse.ops.demo import run_demo
+def _read_if_settled(conn):
+    """Ledger, silver and gold read in one snapshot, or None while work is still in flight.
 
-    settings = airflow_running
-    outcome = run_demo(settings, hours=1.0, timeout_s=900)
-
-    with psycopg.connect(settings.pg_conninfo("writer")) as conn:
-        conn.execute("SET TIME ZONE 'UTC'")
+    The bronze DAG keeps its own 15-minute schedule while the test runs, so a new object may land
+    at any moment; silver (continuous) and gold (on silver's asset) then catch up by themselves.
+    The state is compared once every object is processed, Postgres holds its Delta version and
+    gold has seen every change of silver.
+    """
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        conn.execute("SET LOCAL TIME ZONE 'UTC'")
+        settled = conn.execute(
+            "SELECT bool_and(status = 'processed') AND coalesce(max(silver_version) <= "
+            "(SELECT delta_version FROM meta.sync_state WHERE table_name = 'flights_clean'), "
+            "false) AND (SELECT pending_changed_flights = 0 FROM gold.freshness) "
+            "FROM meta.bronze_objects"
+        ).fetchone()[0]
+        if not settled:
+            return None
         ledger = conn.execute(
-            "SELECT status, flight_count, raw_rows, clean_rows, quarantined_rows, duplicate_rows "
-            "FROM meta.bronze_objects WHERE snapshot_time >= %s AND snapshot_time < %s",
-            (outcome["start"], outcome["end"]),
+            "SELECT key, snapshot_time, status, flight_count, raw_rows, clean_rows, "
+            "quarantined_rows, duplicate_rows FROM meta.bronze_objects"
         ).fetchall()
         silver_rows = conn.execute(
             "SELECT flight_id, observed_at, origin_iata, destination_iata FROM silver.flights_clean"
@@ -82,18 +93,37 @@ def test_scheduler_drives_bronze_silver_gold_with_exact_counts(airflow_running):
                 "FROM gold.daily_flight_counts"
             ).fetchall()
         }
+    return ledger, silver_rows, gold
 
-    assert len(ledger) == outcome["slots"] == 4
-    for status, flight_count, raw, clean, quarantined, duplicates in ledger:
+
+def _settled_state(settings, timeout_s: float = 600):
+    deadline = time.monotonic() + timeout_s
+    with psycopg.connect(settings.pg_conninfo("writer")) as conn:
+        while (state := _read_if_settled(conn)) is None:
+            assert time.monotonic() < deadline, "the pipeline did not settle within 10 minutes"
+            time.sleep(5)
+    return state
+
+
+def test_scheduler_drives_bronze_silver_gold_with_exact_counts(airflow_running):
+    from lakehouse.ops.demo import run_demo
+
+    settings = airflow_running
+    outcome = run_demo(settings, hours=1.0, timeout_s=900)
+
+    ledger, silver_rows, gold = _settled_state(settings)
+
+    window = [row for row in ledger if outcome["start"] <= row[1] < outcome["end"]]
+    assert len(window) == outcome["slots"] == 4
+    for _, _, status, flight_count, raw, clean, quarantined, duplicates in ledger:
         assert status == "processed"
         assert raw == flight_count == clean + quarantined + duplicates
     from lakehouse.s3 import s3_client
 
-    with psycopg.connect(settings.pg_conninfo("writer")) as conn:
-        keys = [k for (k,) in conn.execute("SELECT key FROM meta.bronze_objects").fetchall()]
+    keys = [row[0] for row in ledger]
     clean, quarantined, raw = expected_from_bronze(s3_client(settings), settings, keys)
-    assert raw == sum(row[1] for row in ledger)
-    assert quarantined == sum(row[4] for row in ledger)
+    assert raw == sum(row[4] for row in ledger)
+    assert quarantined == sum(row[6] for row in ledger)
     assert {(f, int(t.timestamp())) for f, t, _, _ in silver_rows} == clean
     assert len(silver_rows) == len(clean)
     assert gold == _gold_expected(silver_rows)
