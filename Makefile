@@ -55,10 +55,10 @@ services-status: ## Show what runs, where, and the data folders
 
 .PHONY: test
 test: services-up ## Run the whole test suite (unit, integration, DAGs, end to end) against real services
-	@$(PY) -m pytest tests --ignore=tests/bench -m "not wip"
+	@$(PY) -m pytest tests --ignore=tests/bench -m "not wip" --durations=20
 
 .PHONY: test-wip
-test-wip: services-up ## Tests of features still being finished (end to end, cluster, crash, maintenance)
+test-wip: services-up ## Tests of features still being finished (see WIP_TESTS in tests/conftest.py)
 	@$(PY) -m pytest tests --ignore=tests/bench -m wip
 
 .PHONY: bench-smoke
