@@ -54,7 +54,7 @@ services-status: ## Show what runs, where, and the data folders
 	@$(LAKEHOUSE) services status
 
 .PHONY: test
-test: services-up ## Run the whole test suite (unit, integration, DAGs, end to end) against real services
+test: check services-up ## Lint and type checks, then the whole test suite (unit, integration, DAGs, end to end) on real services
 	@$(PY) -m pytest tests --ignore=tests/bench -m "not wip" --durations=20
 
 .PHONY: test-wip
