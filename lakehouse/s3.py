@@ -6,6 +6,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from lakehouse.settings import Settings, get_settings
 
@@ -40,3 +41,25 @@ def ensure_bucket(settings: Settings | None = None) -> bool:
         return False
     client.create_bucket(Bucket=s.bucket)
     return True
+
+
+class ObjectStoreUnavailable(RuntimeError):
+    """The object store does not answer; the message names the endpoint and what to do."""
+
+
+def require_reachable(settings: Settings | None = None, *, timeout_s: float = 5.0) -> None:
+    """Fail at once, and say so plainly, when the object store does not answer.
+
+    Spark's S3A client retries a refused connection for minutes and then fails deep inside a
+    Py4J trace; one cheap HEAD of the bucket before a job starts turns that into a short error
+    that names the endpoint, while nothing has been claimed or written yet.
+    """
+    s = settings or get_settings()
+    try:
+        s3_client(s, timeout_s=timeout_s).head_bucket(Bucket=s.bucket)
+    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as exc:
+        raise ObjectStoreUnavailable(
+            f"the object store at {s.s3_endpoint_url} (bucket {s.bucket}) does not answer: "
+            f"{exc}. Nothing was read or written. Start it (`make services-up` locally) or fix "
+            "LAKEHOUSE_S3_ENDPOINT_URL, then run the job again."
+        ) from exc

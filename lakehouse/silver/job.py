@@ -84,11 +84,17 @@ def new_batch_id(now: dt.datetime | None = None) -> str:
 # --- edges: reading ---------------------------------------------------------------------------
 
 
+#: Longest JSON string (an embedded response body) the envelope reader accepts, in characters.
+#: Jackson's default, 20,000,000, made every envelope with a body over 20 MB "unreadable".
+MAX_BODY_CHARS = 1_000_000_000
+
+
 def read_envelopes(spark: SparkSession, settings: Settings, keys: Sequence[str]) -> DataFrame:
     paths = [f"s3a://{settings.bucket}/{key}" for key in keys]
     return (
         spark.read.schema(ENVELOPE_SCHEMA)
         .option("mode", "PERMISSIVE")
+        .option("maxStringLen", MAX_BODY_CHARS)
         .json(paths)
         .withColumn(
             "bronze_key",
@@ -110,7 +116,8 @@ def unreadable_objects(envelopes: DataFrame, keys: Sequence[str]) -> dict[str, s
     }
     return {
         key: "unreadable_envelope: the object is not a bronze envelope (truncated or corrupt "
-        "JSON, or missing snapshot_time/responses); inspect it with `aws s3 cp` and re-land it"
+        "JSON, missing snapshot_time/responses, or a body longer than "
+        f"{MAX_BODY_CHARS:,} characters); inspect it with `aws s3 cp` and re-land it"
         for key in keys
         if key not in readable
     }
@@ -171,6 +178,23 @@ def account(
             raise AccountingError(f"{key}: {c} does not add up; nothing was published")
         counts[key] = c
     return counts
+
+
+def describe_failure(exc: BaseException, limit: int = 1000) -> str:
+    """The ledger's error for a failed batch: what went wrong, then what to do next.
+
+    A JVM failure reaches Python as a Py4J error whose text carries the whole Java stack trace
+    (many kB); the ledger keeps 4,000 characters, so the advice at the end used to be cut off.
+    Only the lines that say what happened are kept (no stack frames), bounded, before the advice.
+    """
+    lines = (line.strip() for line in str(exc).splitlines())
+    said = " ".join(line for line in lines if line and not line.startswith(("at ", "...")))
+    if len(said) > limit:
+        said = said[: limit - 3] + "..."
+    return (
+        f"{type(exc).__name__}: {said.rstrip('.')}. Fix the cause, then rerun the silver job "
+        "(it retries failed objects) or `lakehouse reprocess KEY`."
+    )
 
 
 def process_batch(
@@ -285,13 +309,7 @@ def process_batch(
         )  # fmt: skip
         return res
     except Exception as exc:
-        ledger.mark_failed(
-            keys,
-            f"{type(exc).__name__}: {exc}. Fix the cause, then rerun the silver job "
-            "(it retries failed objects) or `lakehouse reprocess KEY`.",
-            batch_id=batch_id,
-            settings=settings,
-        )
+        ledger.mark_failed(keys, describe_failure(exc), batch_id=batch_id, settings=settings)
         raise
     finally:
         # only this batch's frames: the dimensions stay cached for the next batch of the run
@@ -326,6 +344,9 @@ def select_keys(settings: Settings, args: argparse.Namespace) -> list[str]:
 
 
 def run(spark: SparkSession, settings: Settings, args: argparse.Namespace) -> list[BatchResult]:
+    from lakehouse.s3 import require_reachable
+
+    require_reachable(settings)  # before anything is claimed: a clear error, not minutes of retries
     merge.ensure_tables(spark, settings)
     if args.full_refresh:
         log.warning("full refresh: emptying the silver tables, then reprocessing all of bronze")
