@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import sys
 
-from bench.scale import QUICK, Scale
+from bench.scale import QUICK, Scale, parse_days
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,9 +17,26 @@ def build_parser() -> argparse.ArgumentParser:
         "machine, in the lakehouse_bench database under a run-private prefix. Writes "
         "bench/results/latest.json and docs/benchmarks.md.",
     )
-    p.add_argument("--quick", action="store_true", help="a tiny run (about 5 minutes)")
-    p.add_argument("--scale", type=int, default=None, help="peak airborne flights of the simulator")
-    p.add_argument("--days", type=int, default=None, help="the large history H2, in days")
+    p.add_argument("--quick", action="store_true", help="a tiny run, to check the bench itself")
+    p.add_argument(
+        "--scale", type=int, default=None, help="peak airborne flights of the history's simulator"
+    )
+    p.add_argument(
+        "--history-days", type=parse_days, default=None, metavar="D1,D2,...",
+        help="history sizes in simulated days, baseline first (default 1,7,30)",
+    )  # fmt: skip
+    p.add_argument(
+        "--memory-days", type=int, default=None,
+        help="report peak memory of the backfill ending at this history size (default 7)",
+    )  # fmt: skip
+    p.add_argument(
+        "--peer-days", type=parse_days, default=None, metavar="D1,D2,...",
+        help="history sizes the DuckDB peer runs on (default 1,7)",
+    )  # fmt: skip
+    p.add_argument(
+        "--bronze-scale", type=int, default=None,
+        help="peak airborne flights for the bronze stage (default 12000)",
+    )  # fmt: skip
     p.add_argument(
         "--snapshots-per-day", type=int, default=None, help="simulated snapshots per day"
     )
@@ -39,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     scale = QUICK if args.quick else Scale()
     changes = {
         "peak_airborne": args.scale,
-        "large_days": args.days,
+        "history_days": args.history_days,
+        "memory_days": args.memory_days,
+        "peer_days": args.peer_days,
+        "bronze_peak_airborne": args.bronze_scale,
         "snapshots_per_day": args.snapshots_per_day,
     }
     scale = dataclasses.replace(scale, **{k: v for k, v in changes.items() if v is not None})

@@ -115,7 +115,7 @@ sides AS (
     UNION ALL
     SELECT destination, flight_date, 0, 1 FROM flights WHERE destination IS NOT NULL
 )
-SELECT airport_iata, CAST(flight_date AS VARCHAR) AS flight_date, sum(dep) AS departures,
+SELECT airport_iata, CAST(flight_date AS STRING) AS flight_date, sum(dep) AS departures,
        sum(arr) AS arrivals, sum(dep) + sum(arr) AS flights
 FROM sides GROUP BY airport_iata, flight_date
 """

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import os
 import platform
+import statistics
 import tempfile
 import time
 import uuid
@@ -100,23 +101,7 @@ def run_bench(
     out["bronze"] = stages.measure_bronze(bench)
 
     done("bronze")
-    log.info("bench 2/6: growth, small history (%d day(s))", scale.small_days)
-    small_history = stages.build_history(bench, scale.small_days)
-    small = stages.measure_one_snapshot(bench)
-    log.info("bench 2/6: growth, large history (%d day(s)); the largest backfill", scale.large_days)
-    with peak_memory(settings) as sampler:
-        large_history = stages.build_history(bench, scale.large_days)
-    out["memory_during_largest_backfill"] = {
-        "snapshots": large_history["snapshots"],
-        **sampler.result(),
-    }
-    large = stages.measure_one_snapshot(bench)
-    out["growth"] = {
-        "small_history": {**small_history, **{"one_snapshot": small}},
-        "large_history": {**large_history, **{"one_snapshot": large}},
-        "large_over_small": stages.growth_ratios(small, large),
-        "target_ratio_at_most": 1.3,
-    }
+    out["growth"] = measure_growth(bench, out)
 
     done("growth")
     log.info("bench 3/6: freshness (spark-submit of the silver job)")
@@ -125,12 +110,14 @@ def run_bench(
     done("freshness")
     log.info("bench 4/6: peer (DuckDB) on the same bronze files")
     per_day = scale.snapshots_per_day
-    keys_small = bench.landed_keys[: scale.small_days * per_day]
-    keys_large = bench.landed_keys[: scale.large_days * per_day]
-    local = peer.download(settings, keys_large, work_dir / "bronze")
+    # landed_keys is in calendar order, and the first N days' slots were all landed by the
+    # history builds (the growth snapshots come after each history), so a prefix is N days.
+    local = peer.download(
+        settings, bench.landed_keys[: max(scale.peer_days) * per_day], work_dir / "bronze"
+    )
     out["peer"] = [
-        peer.compare(spark, settings, local[: len(keys_small)], f"{scale.small_days} day(s)"),
-        peer.compare(spark, settings, local, f"{scale.large_days} day(s)"),
+        peer.compare(spark, settings, local[: days * per_day], f"{days} day(s)")
+        for days in scale.peer_days
     ]
 
     done("peer")
@@ -145,28 +132,86 @@ def run_bench(
     }
     done("sync_vs_copy")
     if optimisation:
-        log.info("bench 6/6: optimisation, JDBC batch size")
-        out["optimisation"] = measure_jdbc_batch_sizes(bench, sync)
+        out["optimisation"] = measure_sync_variants(bench, sync)
     out["seconds"] = round(time.perf_counter() - started, 1)
     return out
 
 
-#: Candidate JDBC batch sizes tried against the shipped one (lakehouse.silver.sync).
-BATCH_SIZES = (1_000, 50_000)
+def measure_growth(bench: stages.Bench, out: dict[str, Any]) -> dict[str, Any]:
+    """One new snapshot timed at each history size; ratios against the first (the baseline).
 
-
-def measure_jdbc_batch_sizes(bench: stages.Bench, shipped: dict[str, Any]) -> dict[str, Any]:
-    """The same full sync with other JDBC batch sizes, against the shipped size's run above."""
-    tried = [stages.measure_sync_rate(bench, jdbc_batch_size=size) for size in BATCH_SIZES]
+    The history is built in backfills (1 day, then up to 7, then up to 30, by default); peak
+    memory is sampled during every backfill and the one ending at ``memory_days`` is reported.
+    """
+    scale = bench.scale
+    histories = []
+    for days in scale.history_days:
+        log.info("bench 2/6: growth, backfill to %d day(s) of history", days)
+        with peak_memory(bench.settings) as sampler:
+            history = stages.build_history(bench, days)
+        history["memory"] = sampler.result()
+        if days == scale.memory_days:
+            out["memory_during_backfill"] = {
+                "days": days,
+                "from_days": histories[-1]["days"] if histories else 0,
+                "snapshots": history["snapshots"],
+                "raw_rows": history["raw_rows"],
+                **history["memory"],
+            }
+        log.info("bench 2/6: growth, one new snapshot on %d day(s) of history", days)
+        history["one_snapshot"] = stages.measure_one_snapshot(bench)
+        histories.append(history)
+    baseline = histories[0]["one_snapshot"]
     return {
-        "knob": "lakehouse.silver.sync.JDBC_BATCH_SIZE",
-        "shipped": shipped,
-        "tried": tried,
-        "speedup_over_shipped": {
-            str(t["jdbc_batch_size"]): round(t["rows_per_s"] / shipped["rows_per_s"], 3)
-            for t in tried
+        "baseline_days": scale.baseline_days,
+        "histories": histories,
+        "ratios": {
+            f"{h['days']}d/{scale.baseline_days}d": stages.growth_ratios(
+                baseline, h["one_snapshot"]
+            )
+            for h in histories[1:]
         },
+        "target_ratio_at_most": 1.3,
     }
+
+
+#: The sync knobs tried against the shipped configuration, each a full reload of flights_clean.
+SYNC_VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("JDBC batch size 50,000", {"jdbc_batch_size": 50_000}),
+    ("JDBC batch size 1,000", {"jdbc_batch_size": 1_000}),
+)
+
+
+def measure_sync_variants(bench: stages.Bench, shipped: dict[str, Any]) -> dict[str, Any]:
+    """The same full reload with one sync knob changed at a time, against the shipped run.
+
+    The shipped configuration is measured again after the variants, so a drift of the shared
+    machine's load during the stage shows up as a difference between the two shipped runs.
+    """
+    tried = []
+    for label, knobs in SYNC_VARIANTS:
+        log.info("bench 6/6: sync with %s", label)
+        t = stages.measure_sync_rate(bench, **knobs)
+        tried.append({"setting": label, **t})
+    again = stages.measure_sync_rate(bench)
+    shipped_rate = statistics.mean([shipped["rows_per_s"], again["rows_per_s"]])
+    for t in tried:
+        t["speedup_over_shipped"] = round(t["rows_per_s"] / shipped_rate, 3)
+    return {
+        "knob": "sync configuration",
+        "description": (
+            "Each row is a full reload of `flights_clean` by `sync_table` with one knob changed "
+            "(a module constant of `lakehouse.silver.sync`, restored afterwards; the staging "
+            "table is already UNLOGGED, migration 0004). The shipped configuration "
+            "was measured before and after the variants; the ratio is over the mean of the two "
+            f"({shipped['rows_per_s']:,.0f} and {again['rows_per_s']:,.0f} rows/s)."
+        ),
+        "shipped": {"setting": f"batch {shipped['jdbc_batch_size']:,}, "
+                    f"{shipped['jdbc_writers']} writers",
+                    **shipped, "rows_per_s_again": again["rows_per_s"],
+                    "rows_per_s": round(shipped_rate, 1)},
+        "tried": tried,
+    }  # fmt: skip
 
 
 def main(scale: Scale, *, optimisation: bool = True, write_doc: bool = True) -> dict[str, Any]:
@@ -175,6 +220,7 @@ def main(scale: Scale, *, optimisation: bool = True, write_doc: bool = True) -> 
     from lakehouse.local import objectstore, postgres
     from lakehouse.settings import get_settings
 
+    wall_started = time.perf_counter()
     os.environ["LAKEHOUSE_PG_DATABASE"] = BENCH_DATABASE
     get_settings.cache_clear()
     base = Settings.from_env()
@@ -204,6 +250,7 @@ def main(scale: Scale, *, optimisation: bool = True, write_doc: bool = True) -> 
         "database": BENCH_DATABASE,
         "prefixes": [settings.bronze_prefix, settings.silver_prefix],
         **results,
+        "wall_s": round(time.perf_counter() - wall_started, 1),
     }
     report.write_json(results)
     if write_doc:

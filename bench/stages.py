@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,9 @@ from lakehouse.settings import Settings
 log = logging.getLogger("bench")
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: The simulated day's busiest hour (UTC): the simulator's airborne count peaks around 15h.
+PEAK_HOUR_UTC = 15
 
 
 @dataclass
@@ -105,16 +109,20 @@ def measure_bronze(bench: Bench) -> dict[str, Any]:
 
     scale = bench.scale
     base = dataclasses.replace(
-        bench.settings, bronze_prefix=bench.settings.bronze_prefix + "-fetch"
+        bench.settings,
+        bronze_prefix=bench.settings.bronze_prefix + "-fetch",
+        simulator_peak_airborne=scale.bronze_peak_airborne,
     )
-    times = scale.slots(0, scale.bronze_samples)
-    out: dict[str, Any] = {}
+    # Snapshots around the simulated day's peak hour, where a snapshot is largest.
+    times = [scale.slot(0) + timedelta(hours=PEAK_HOUR_UTC, minutes=15 * i)
+             for i in range(scale.bronze_samples)]  # fmt: skip
+    out: dict[str, Any] = {"peak_airborne": scale.bronze_peak_airborne}
     sim_settings = dataclasses.replace(base, bronze_prefix=base.bronze_prefix + "/simulator")
     source = SimulatorSource(sim_settings)  # built once: its start-up is not a per-snapshot cost
     out["simulator"] = _summarise([
         ingest_snapshot(t, settings=sim_settings, source=source) for t in times
     ])  # fmt: skip
-    with Fr24Server(seed=base.simulator_seed, peak_airborne=scale.peak_airborne) as server:
+    with Fr24Server(seed=base.simulator_seed, peak_airborne=scale.bronze_peak_airborne) as server:
         fr24_settings = dataclasses.replace(
             server.settings(base), bronze_prefix=base.bronze_prefix + "/fr24"
         )
@@ -155,7 +163,9 @@ def _summarise(outcomes: list[IngestOutcome]) -> dict[str, Any]:
 
 
 def build_history(bench: Bench, days: int) -> dict[str, Any]:
-    """Land and process every slot up to the end of simulated day ``days``, in large batches."""
+    """Land and process every slot up to the end of simulated day ``days``, in one batch each
+    for silver, the sync and gold (a backfill, as `spark-submit ... --from/--to` would run it).
+    """
     from lakehouse.gold.refresh import refresh_gold
     from lakehouse.silver.sync import sync_all
 
@@ -163,15 +173,14 @@ def build_history(bench: Bench, days: int) -> dict[str, Any]:
     count = max(0, target - bench.next_slot)
     outcomes, land_s = _timed(bench.land, count)
     result, silver_s = _timed(bench.silver_batch, [o.key for o in outcomes])
-    results = [result]
     synced, sync_s = _timed(sync_all, bench.spark, bench.settings)
     refreshed, gold_s = _timed(refresh_gold, bench.settings)
-    clean_rows = sum(r.totals.clean_rows for r in results)
     return {
         "days": days,
         "snapshots": count,
-        "raw_rows": sum(r.totals.raw_rows for r in results),
-        "clean_rows_new": clean_rows,
+        "bytes_per_snapshot": int(statistics.median(o.byte_size for o in outcomes)),
+        "raw_rows": result.totals.raw_rows,
+        "clean_rows_new": result.totals.clean_rows,
         "land_s": round(land_s, 2),
         "silver_s": round(silver_s, 2),
         "sync_s": round(sync_s, 2),
@@ -212,22 +221,39 @@ def measure_one_snapshot(bench: Bench) -> dict[str, Any]:
     return out
 
 
-def growth_ratios(small: dict[str, Any], large: dict[str, Any]) -> dict[str, float]:
-    """Large-history cost over small-history cost per stage (target: at most 1.3 each)."""
+GROWTH_STAGES = ("silver_s", "sync_s", "gold_s", "total_s")
+
+
+def growth_ratios(baseline: dict[str, Any], other: dict[str, Any]) -> dict[str, float | None]:
+    """Cost at a larger history over the baseline's cost, per stage (target: at most 1.3 each).
+
+    ``None`` where the baseline took no measurable time (a ratio to zero means nothing).
+    """
     return {
-        stage: round(large[stage] / small[stage], 3) if small[stage] else float("nan")
-        for stage in ("silver_s", "sync_s", "gold_s", "total_s")
+        stage: round(other[stage] / baseline[stage], 3) if baseline[stage] > 0 else None
+        for stage in GROWTH_STAGES
     }
 
 
 # --- 4. freshness ------------------------------------------------------------------------------
 
-#: Poke interval of the silver DAG's S3 sensor (dags/flights_silver_process.py): a landed object
-#: waits up to this long before the sensor notices it (half of it on average).
+#: The silver DAG's S3 sensor (dags/flights_silver_process.py, deferrable) checks every 10 s: a
+#: landed object waits up to this long before the silver job is started. Added, not measured.
 SILVER_SENSOR_POKE_S = 10
-#: The gold DAG as shipped runs @hourly (LAKEHOUSE_GOLD_SCHEDULE) and its sensor pokes every
-#: 5 minutes: gold can lag silver by up to an hour before a refresh even starts.
-GOLD_SCHEDULE_S = 3600
+#: The gold DAG (dags/flights_gold_aggregate.py) runs on the silver asset as well as hourly
+#: (AssetOrTimeSchedule). The silver task emits the asset when spark-submit exits, after the job
+#: has committed its Postgres sync, and the gold sensor's first poke is immediate, so on that
+#: path the gold sensor adds nothing and the hourly timetable is only the fallback. Added: 0 s.
+GOLD_SCHEDULE_S = 0
+#: The gold sensor's poke interval: a first poke that found silver not ready would wait this
+#: long. Not added (it cannot happen on the asset path, see above); reported for the record.
+GOLD_SENSOR_POKE_S = 60
+#: What neither the bench runs nor adds: Airflow's own hand-offs (triggerer -> scheduler ->
+#: executor for the silver task, asset event -> gold run, start of each task process).
+NOT_MEASURED = (
+    "Airflow scheduler and executor latency: sensor to silver task, asset event to gold run, "
+    "task process start (three tasks)"
+)
 
 
 def spark_submit_command(settings: Settings, master: str = "local[2]") -> list[str]:
@@ -263,8 +289,11 @@ def measure_freshness(bench: Bench) -> dict[str, Any]:
     """Seconds from a bronze object landing to gold reflecting it, by component.
 
     The silver job runs as the DAG runs it: a fresh spark-submit (new JVM) that processes the
-    pending object and syncs it; then gold refreshes. The scheduler is not run: the sensor's
-    poke interval and the gold schedule are added as documented components, not measured.
+    pending object and syncs it; when that process has exited (the moment the DAG's silver task
+    succeeds and emits the asset that triggers gold), gold refreshes. The scheduler is not run:
+    the silver sensor's poke interval is added as a documented worst case; the gold trigger
+    adds nothing (see ``GOLD_SCHEDULE_S``); Airflow's own hand-offs are neither measured nor
+    added (``NOT_MEASURED``).
     """
     from lakehouse.gold.refresh import refresh_gold
 
@@ -298,19 +327,22 @@ def measure_freshness(bench: Bench) -> dict[str, Any]:
         "jvm_start_to_session_s": m["session_ready"] - launched,
         "spark_work_s": m["spark_done"] - m["session_ready"],
         "sync_s": m["sync_done"] - m["spark_done"],
+        # On the critical path: the silver task (and so the asset event) ends when the JVM exits.
+        "jvm_shutdown_s": exited - m["sync_done"],
         "gold_s": gold_s,
     }
     measured = sum(components.values())
+    added = SILVER_SENSOR_POKE_S + GOLD_SCHEDULE_S
     return {
         "key": outcome.key,
         **{k: round(v, 2) for k, v in components.items()},
-        "jvm_shutdown_s": round(exited - m["sync_done"], 2),
         "measured_land_to_gold_s": round(measured, 2),
         "gold_rows_for_the_day": int(reflected[0]) if reflected else 0,
-        "silver_sensor_poke_worst_s": SILVER_SENSOR_POKE_S,
-        "with_silver_sensor_worst_s": round(measured + SILVER_SENSOR_POKE_S, 2),
-        "gold_schedule_worst_s": GOLD_SCHEDULE_S,
-        "as_shipped_worst_s": round(measured + SILVER_SENSOR_POKE_S + GOLD_SCHEDULE_S, 2),
+        "added_silver_sensor_poke_worst_s": SILVER_SENSOR_POKE_S,
+        "added_gold_trigger_s": GOLD_SCHEDULE_S,
+        "gold_sensor_poke_s_not_added": GOLD_SENSOR_POKE_S,
+        "as_shipped_worst_s": round(measured + added, 2),
+        "not_measured": NOT_MEASURED,
         "target_s": 120,
     }
 
@@ -325,21 +357,35 @@ def _reset_flights_sync(settings: Settings) -> None:
         conn.execute("DELETE FROM meta.sync_state WHERE table_name = 'flights_clean'")
 
 
-def measure_sync_rate(bench: Bench, *, jdbc_batch_size: int | None = None) -> dict[str, Any]:
-    """Rows/s of ``sync_table`` reloading all of flights_clean into an empty Postgres table."""
+def measure_sync_rate(
+    bench: Bench,
+    *,
+    jdbc_batch_size: int | None = None,
+    jdbc_max_writers: int | None = None,
+) -> dict[str, Any]:
+    """Rows/s of ``sync_table`` reloading all of flights_clean into an empty Postgres table.
+
+    The keyword arguments are the optimisation stage's knobs, the sync module's JDBC batch size
+    and writer cap (module constants), each restored afterwards. (The staging tables are
+    already UNLOGGED, migration 0004.)
+    """
     from lakehouse.silver import sync
 
     _reset_flights_sync(bench.settings)
-    shipped = sync.JDBC_BATCH_SIZE
+    shipped = (sync.JDBC_BATCH_SIZE, sync.JDBC_MAX_WRITERS)
     if jdbc_batch_size is not None:
         sync.JDBC_BATCH_SIZE = jdbc_batch_size
+    if jdbc_max_writers is not None:
+        sync.JDBC_MAX_WRITERS = jdbc_max_writers
     try:
+        writers = sync.jdbc_writers(bench.spark)
         result, seconds = _timed(sync.sync_table, bench.spark, bench.settings, "flights_clean")
     finally:
-        sync.JDBC_BATCH_SIZE = shipped
+        sync.JDBC_BATCH_SIZE, sync.JDBC_MAX_WRITERS = shipped
     rows = result.rows_upserted
     return {
-        "jdbc_batch_size": jdbc_batch_size or shipped,
+        "jdbc_batch_size": jdbc_batch_size or shipped[0],
+        "jdbc_writers": writers,
         "rows": rows,
         "seconds": round(seconds, 3),
         "rows_per_s": round(rows / seconds, 1),
