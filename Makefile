@@ -55,14 +55,14 @@ services-status: ## Show what runs, where, and the data folders
 
 .PHONY: test
 test: check services-up ## Lint and type checks, then the whole test suite (unit, integration, DAGs, end to end) on real services
-	@$(PY) -m pytest tests --ignore=tests/bench -m "not wip" --durations=20
+	@$(PY) -m pytest tests -m "not wip" --durations=20
 
 .PHONY: test-wip
 test-wip: services-up ## Tests of features still being finished (see WIP_TESTS in tests/conftest.py)
-	@$(PY) -m pytest tests --ignore=tests/bench -m wip
+	@$(PY) -m pytest tests -m wip
 
 .PHONY: bench-smoke
-bench-smoke: services-up ## The benchmark pipeline on tiny data, for correctness (not yet part of `make test`)
+bench-smoke: services-up ## The benchmark pipeline on tiny data, for correctness (also part of `make test`)
 	@$(PY) -m pytest tests/bench
 
 .PHONY: check

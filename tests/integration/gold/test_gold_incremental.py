@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import gold_oracle as oracle
 import psycopg
 import pytest
-from conftest import sync_batch
 from gold_oracle import Obs, obs
+from gold_silver_io import sync_batch
 
 from lakehouse.gold.refresh import refresh_gold
 
