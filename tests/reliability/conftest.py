@@ -26,3 +26,13 @@ def rel_settings(settings, services, unique_prefix, tmp_path):
         simulator_peak_airborne=200,
         data_docs_dir=str(tmp_path / "data_docs"),
     )
+
+
+@pytest.fixture
+def job_settings(rel_settings):
+    """``rel_settings`` with the ledger emptied: the silver job picks from the whole ledger."""
+    import psycopg
+
+    with psycopg.connect(rel_settings.pg_conninfo("writer"), autocommit=True) as conn:
+        conn.execute("DELETE FROM meta.bronze_objects")
+    return rel_settings

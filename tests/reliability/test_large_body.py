@@ -11,13 +11,10 @@ the other objects must be published either way.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 from expected import expected_from_bronze
 from hostile import flight, land_envelope, ledger_rows
@@ -65,7 +62,7 @@ def big_body() -> tuple[bytes, int]:
 
 
 def test_a_100_mb_body_is_processed_with_exact_accounting_beside_ordinary_objects(
-    settings, services, spark, tmp_path
+    job_settings, spark
 ):
     from pyspark.sql import functions as F
 
@@ -74,13 +71,7 @@ def test_a_100_mb_body_is_processed_with_exact_accounting_beside_ordinary_object
     from lakehouse.silver import job
     from lakehouse.silver.merge import FLIGHTS_CLEAN, FLIGHTS_QUARANTINE, read_table
 
-    unique = f"t-{uuid.uuid4().hex[:10]}"
-    s = dataclasses.replace(
-        settings, bronze_prefix=f"{unique}/bronze", silver_prefix=f"{unique}/silver",
-        simulator_peak_airborne=200, data_docs_dir=str(tmp_path / "docs"),
-    )  # fmt: skip
-    with psycopg.connect(s.pg_conninfo("writer"), autocommit=True) as conn:
-        conn.execute("DELETE FROM meta.bronze_objects")  # the job picks from the whole ledger
+    s = job_settings
 
     data, n = big_body()
     started = time.monotonic()

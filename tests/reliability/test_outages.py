@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -38,7 +37,7 @@ def _args() -> argparse.Namespace:
 
 @pytest.mark.slow
 def test_object_store_down_fails_the_silver_job_clearly_and_the_rerun_publishes(
-    settings, services, spark, tmp_path
+    job_settings, spark
 ):
     """A real spark-submit of the silver job with the object store unreachable."""
     from pyspark.sql import functions as F
@@ -50,13 +49,7 @@ def test_object_store_down_fails_the_silver_job_clearly_and_the_rerun_publishes(
     from lakehouse.silver import job
     from lakehouse.silver.merge import FLIGHTS_CLEAN, read_table
 
-    unique = f"t-{uuid.uuid4().hex[:10]}"
-    s = dataclasses.replace(
-        settings, bronze_prefix=f"{unique}/bronze", silver_prefix=f"{unique}/silver",
-        simulator_peak_airborne=200, data_docs_dir=str(tmp_path / "docs"),
-    )  # fmt: skip
-    with psycopg.connect(s.pg_conninfo("writer"), autocommit=True) as conn:
-        conn.execute("DELETE FROM meta.bronze_objects")  # the job picks from the whole ledger
+    s = job_settings
     keys = [ingest_snapshot(T0 + timedelta(minutes=15 * i), settings=s).key for i in range(2)]
 
     endpoint = f"http://127.0.0.1:{closed_port()}"
@@ -76,7 +69,7 @@ def test_object_store_down_fails_the_silver_job_clearly_and_the_rerun_publishes(
     assert "Nothing was read or written" in done.stdout
     ledger = ledger_rows(s)
     assert {k: v[:3] for k, v in ledger.items()} == {k: ("landed", 0, None) for k in keys}
-    assert list(list_keys(s3_client(s), s.bucket, f"{unique}/silver/")) == []  # nothing published
+    assert list(list_keys(s3_client(s), s.bucket, f"{s.silver_prefix}/")) == []  # nothing published
 
     (result,) = job.run(spark, s, _args())  # the store is back
     assert sorted(result.keys) == sorted(keys)
@@ -91,7 +84,7 @@ def test_object_store_down_fails_the_silver_job_clearly_and_the_rerun_publishes(
 
 @pytest.mark.slow
 def test_object_store_lost_mid_batch_fails_the_batch_in_the_ledger_and_the_rerun_publishes(
-    settings, services, spark, tmp_path
+    job_settings, spark, tmp_path
 ):
     """The store answers until the batch is claimed, then vanishes (a proxy the test cuts)."""
     from urllib.parse import urlsplit
@@ -104,13 +97,7 @@ def test_object_store_lost_mid_batch_fails_the_batch_in_the_ledger_and_the_rerun
     from lakehouse.silver import job
     from lakehouse.silver.merge import FLIGHTS_CLEAN, FLIGHTS_QUARANTINE, read_table
 
-    unique = f"t-{uuid.uuid4().hex[:10]}"
-    s = dataclasses.replace(
-        settings, bronze_prefix=f"{unique}/bronze", silver_prefix=f"{unique}/silver",
-        simulator_peak_airborne=200, data_docs_dir=str(tmp_path / "docs"),
-    )  # fmt: skip
-    with psycopg.connect(s.pg_conninfo("writer"), autocommit=True) as conn:
-        conn.execute("DELETE FROM meta.bronze_objects")  # the job picks from the whole ledger
+    s = job_settings
     keys = [ingest_snapshot(T0 + timedelta(hours=2, minutes=15 * i), settings=s).key
             for i in range(2)]  # fmt: skip
 
