@@ -15,7 +15,8 @@ GX suite parameters (``{"$PARAMETER": ...}``), so the suite files stay static.
 Reference checks (airport and airline codes known to the dimensions) are evaluated as boolean
 columns added here (:func:`with_reference_flags`) and validated with a static suite, rather than
 by writing the thousands of dimension codes into an expectation: the suite file stays
-versionable, the Data Docs stay readable, and Spark evaluates the lookup as one hashed ``InSet``.
+versionable, the Data Docs stay readable, and Spark evaluates each lookup as one broadcast hash
+join.
 
 GX is used for suites, checkpoints and Data Docs only. On Spark it does not return failing row
 indexes; the row-level rules that route rows to the quarantine are Spark columns in
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.settings import Settings
@@ -118,13 +120,37 @@ def get_context(settings: Settings) -> FileDataContext:
     """The file-mode GX context of ``expectations/``, with its output folders resolved.
 
     Cached per process and per set of folders: opening a context parses the project and its
-    stores, which is worth doing once per job, not once per batch.
+    stores, which is worth doing once per job, not once per batch. Thread-safe: a caller waits
+    for a context that :func:`open_context_in_background` is still opening.
     """
-    return _context(
-        str(Path(settings.expectations_dir).resolve()),
-        str(Path(settings.data_docs_dir).resolve()),
-        str(validations_dir(settings).resolve()),
-    )
+    with _CONTEXT_LOCK:
+        return _context(
+            str(Path(settings.expectations_dir).resolve()),
+            str(Path(settings.data_docs_dir).resolve()),
+            str(validations_dir(settings).resolve()),
+        )
+
+
+def open_context_in_background(settings: Settings) -> threading.Thread:
+    """Start opening the GX context on a daemon thread; the gate later finds it cached.
+
+    Importing Great Expectations and opening the project takes about 10 s of pure Python; the
+    silver job meanwhile waits on the JVM (Delta set-up, reading bronze), so the two overlap.
+    A failure here is not reported: the gate's own :func:`get_context` raises it again.
+    """
+
+    def open_quietly() -> None:
+        try:
+            get_context(settings)
+        except Exception:  # re-raised by the gate's own call
+            log.debug("opening the GX context in the background failed", exc_info=True)
+
+    thread = threading.Thread(target=open_quietly, name="gx-context", daemon=True)
+    thread.start()
+    return thread
+
+
+_CONTEXT_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)
@@ -154,30 +180,51 @@ def _context(expectations_dir: str, docs_dir: str, results_dir: str) -> FileData
 
 def with_reference_flags(
     df: DataFrame,
-    airport_codes: Iterable[str] | None,
-    airline_codes: Iterable[str] | None,
+    airport_codes: Iterable[str | None] | None,
+    airline_codes: Iterable[str | None] | None,
 ) -> DataFrame:
     """Add the ``*_in_dim_*`` flags the references suite validates.
 
     A flag is null where the code is null (nothing to check), so "where known" falls out of GX
     ignoring nulls. Without a dimension the flags are all null and the check is skipped; the
     gate reports that as a warning instead of passing silently.
+
+    Each lookup is a broadcast join against a one-column frame of the known codes, not
+    ``Column.isin(codes)``: PySpark builds an ``isin`` literal by literal over Py4J (about 18,000
+    calls, 17 s for the two dimensions), and every one of GX's metric queries then re-analysed
+    a plan holding all of them. The join makes one hash table of the codes.
     """
-    codes = {"dim_airport": airport_codes, "dim_airline": airline_codes}
-    return df.withColumns(
-        {
-            flag: _is_known(F.col(column), codes[dimension])
-            for flag, (column, dimension) in REFERENCE_FLAGS.items()
-        }
-    )
+    known = {
+        "dim_airport": _code_frame(df.sparkSession, airport_codes),
+        "dim_airline": _code_frame(df.sparkSession, airline_codes),
+    }
+    for flag, (column, dimension) in REFERENCE_FLAGS.items():
+        df = _flag_known(df, column, flag, known[dimension])
+    return df
 
 
-def _is_known(code: Column, known: Iterable[str] | None) -> Column:
-    if known is None:
-        return F.lit(None).cast("boolean")
+def _code_frame(spark: SparkSession, codes: Iterable[str | None] | None) -> DataFrame | None:
+    if codes is None:
+        return None
     # A dimension read with collect() may carry a null code; it matches nothing anyway.
-    codes = sorted({c for c in known if c is not None})
-    return F.when(code.isNull(), F.lit(None).cast("boolean")).otherwise(code.isin(codes))
+    distinct = sorted({c for c in codes if c is not None})
+    return spark.createDataFrame([(c,) for c in distinct], "code string")
+
+
+def _flag_known(df: DataFrame, column: str, flag: str, known: DataFrame | None) -> DataFrame:
+    if known is None:
+        return df.withColumn(flag, F.lit(None).cast("boolean"))
+    hit = f"_{flag}_match"
+    codes = F.broadcast(known.select(F.col("code").alias(hit)))
+    code = F.col(column)
+    return (
+        df.join(codes, code == F.col(hit), "left")
+        .withColumn(
+            flag,
+            F.when(code.isNull(), F.lit(None).cast("boolean")).otherwise(F.col(hit).isNotNull()),
+        )
+        .drop(hit)
+    )
 
 
 def validate_batch(
@@ -205,12 +252,10 @@ def validate_batch(
 
     # The run time only names the result in the Data Docs; the batch id is the run's name.
     run_id = RunIdentifier(run_name=batch_id, run_time=datetime.now(UTC))
-    # GX runs ~20 Spark jobs over the batch. Its own persist is off (great_expectations.yml):
-    # it would cache a second copy of a batch the job has usually cached already, and never
-    # release it. Cache here only when the caller did not, and release what was cached here.
-    persist_here = not (df.storageLevel.useMemory or df.storageLevel.useDisk)
-    if persist_here:
-        batch = batch.persist()
+    # GX runs ~20 Spark jobs over the batch. Its own persist is off (great_expectations.yml): it
+    # would never release its copy. The flagged batch is cached here, for the run only, so the
+    # reference joins run once rather than once per metric; the caller's cache is left alone.
+    batch = batch.persist()
     try:
         outcome = checkpoint.run(
             batch_parameters={"dataframe": batch},
@@ -218,8 +263,7 @@ def validate_batch(
             run_id=run_id,
         )
     finally:
-        if persist_here:
-            batch.unpersist()
+        batch.unpersist()
 
     critical: list[str] = []
     warnings: list[str] = []

@@ -355,7 +355,7 @@ def test_reference_flags_are_null_where_the_code_is_null(spark):
             ]
         ),
     )
-    assert_df_equality(flagged, expected, ignore_nullable=True)
+    assert_df_equality(flagged, expected, ignore_nullable=True, ignore_row_order=True)
 
 
 # --- Data Docs -------------------------------------------------------------------------------
