@@ -160,8 +160,14 @@ def merge_dimension(
 def table_property(
     spark: SparkSession, settings: Settings, spec: TableSpec, name: str
 ) -> str | None:
-    detail = table(spark, settings, spec).detail().select("properties").first()
-    return None if detail is None else detail["properties"].get(name)
+    """A table property from the Delta log's metadata.
+
+    ``SHOW TBLPROPERTIES`` reads the metadata action only; ``DeltaTable.detail()`` would also
+    reconstruct the table's state to count its files (seconds per table on every run).
+    """
+    path = settings.silver_table_uri(spec.name)
+    rows = spark.sql(f"SHOW TBLPROPERTIES delta.`{path}`").collect()
+    return next((row["value"] for row in rows if row["key"] == name), None)
 
 
 def set_table_property(
