@@ -345,8 +345,10 @@ def select_keys(settings: Settings, args: argparse.Namespace) -> list[str]:
 
 def run(spark: SparkSession, settings: Settings, args: argparse.Namespace) -> list[BatchResult]:
     from lakehouse.s3 import require_reachable
+    from lakehouse.silver import quality
 
     require_reachable(settings)  # before anything is claimed: a clear error, not minutes of retries
+    quality.open_context_in_background(settings)  # overlaps ~10 s of GX start-up with Delta's
     merge.ensure_tables(spark, settings)
     if args.full_refresh:
         log.warning("full refresh: emptying the silver tables, then reprocessing all of bronze")
