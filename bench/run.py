@@ -92,7 +92,7 @@ def run_bench(
         if checkpoint is not None:
             checkpoint({**out, "completed_through": stage})
 
-    bench = stages.Bench(settings, spark, scale)
+    bench = stages.Bench(settings, spark, scale, optimisation=optimisation)
     stages.reset_database(settings)
     started = time.perf_counter()
     out: dict[str, Any] = {"scale": dataclasses.asdict(scale)}
@@ -106,6 +106,13 @@ def run_bench(
     done("growth")
     log.info("bench 3/6: freshness (spark-submit of the silver job)")
     out["freshness"] = stages.measure_freshness(bench)
+
+    if optimisation:
+        for revert in FRESHNESS_REVERTS:
+            log.info("bench 3/6: freshness with %s undone (before figure)", "+".join(revert))
+            out.setdefault("freshness_before", []).append(
+                stages.measure_freshness(bench, revert=revert)
+            )
 
     done("freshness")
     log.info("bench 4/6: peer (DuckDB) on the same bronze files")
@@ -132,7 +139,10 @@ def run_bench(
     }
     done("sync_vs_copy")
     if optimisation:
-        out["optimisation"] = measure_sync_variants(bench, sync)
+        log.info("bench 6/6: sync with the previous JDBC staging (before figure)")
+        out["sync_before"] = [stages.measure_sync_rate(bench, revert=("staging",))]
+        out["sync_shipped_again"] = stages.measure_sync_rate(bench)
+        out["optimisation"] = optimisations(out)
     out["seconds"] = round(time.perf_counter() - started, 1)
     return out
 
@@ -161,8 +171,17 @@ def measure_growth(bench: stages.Bench, out: dict[str, Any]) -> dict[str, Any]:
         log.info("bench 2/6: growth, one new snapshot on %d day(s) of history", days)
         history["one_snapshot"] = stages.measure_one_snapshot(bench)
         histories.append(history)
+    planner = None
+    if bench.optimisation:
+        log.info("bench 2/6: gold refresh with the default planner costs (before figure)")
+        planner = {
+            "days": scale.history_days[-1],
+            "before": stages.process_one_snapshot(bench, revert=("gold_planner",)),
+            "after": stages.process_one_snapshot(bench),
+        }
     baseline = histories[0]["one_snapshot"]
     return {
+        "gold_planner": planner,
         "baseline_days": scale.baseline_days,
         "histories": histories,
         "ratios": {
@@ -175,43 +194,65 @@ def measure_growth(bench: stages.Bench, out: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: The sync knobs tried against the shipped configuration, each a full reload of flights_clean.
-SYNC_VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("JDBC batch size 50,000", {"jdbc_batch_size": 50_000}),
-    ("JDBC batch size 1,000", {"jdbc_batch_size": 1_000}),
-)
+#: Freshness runs with this round's silver changes undone (names from bench.before): all of them
+#: together, then the quality gate's reference flags alone (the largest single cut).
+FRESHNESS_REVERTS: tuple[tuple[str, ...], ...] = (("flags", "property", "staging"), ("flags",))
 
 
-def measure_sync_variants(bench: stages.Bench, shipped: dict[str, Any]) -> dict[str, Any]:
-    """The same full reload with one sync knob changed at a time, against the shipped run.
-
-    The shipped configuration is measured again after the variants, so a drift of the shared
-    machine's load during the stage shows up as a difference between the two shipped runs.
-    """
-    tried = []
-    for label, knobs in SYNC_VARIANTS:
-        log.info("bench 6/6: sync with %s", label)
-        t = stages.measure_sync_rate(bench, **knobs)
-        tried.append({"setting": label, **t})
-    again = stages.measure_sync_rate(bench)
-    shipped_rate = statistics.mean([shipped["rows_per_s"], again["rows_per_s"]])
-    for t in tried:
-        t["speedup_over_shipped"] = round(t["rows_per_s"] / shipped_rate, 3)
+def _change(
+    change: str, measure: str, before: float, after: float, unit: str, detail: str
+) -> dict[str, Any]:
+    """One before/after pair; ``speedup`` > 1 means the change made it faster."""
+    faster = after / before if unit == "rows/s" else before / after
     return {
-        "knob": "sync configuration",
-        "description": (
-            "Each row is a full reload of `flights_clean` by `sync_table` with one knob changed "
-            "(a module constant of `lakehouse.silver.sync`, restored afterwards; the staging "
-            "table is already UNLOGGED, migration 0004). The shipped configuration "
-            "was measured before and after the variants; the ratio is over the mean of the two "
-            f"({shipped['rows_per_s']:,.0f} and {again['rows_per_s']:,.0f} rows/s)."
-        ),
-        "shipped": {"setting": f"batch {shipped['jdbc_batch_size']:,}, "
-                    f"{shipped['jdbc_writers']} writers",
-                    **shipped, "rows_per_s_again": again["rows_per_s"],
-                    "rows_per_s": round(shipped_rate, 1)},
-        "tried": tried,
+        "change": change, "measure": measure, "before": round(before, 4),
+        "after": round(after, 4), "unit": unit, "speedup": round(faster, 3), "detail": detail,
     }  # fmt: skip
+
+
+def optimisations(out: dict[str, Any]) -> dict[str, Any]:
+    """The before/after pairs measured in this run, from the stages' results."""
+    changes = []
+    shipped = out["freshness"]["measured_land_to_gold_s"]
+    labels = {
+        ("flags", "property", "staging"): "all three silver changes below",
+        ("flags",): "quality gate reference flags: broadcast join, not Column.isin over Py4J",
+    }
+    for before in out.get("freshness_before", []):
+        changes.append(_change(
+            labels.get(tuple(before["reverted"]), "+".join(before["reverted"])),
+            "freshness, land -> gold (spark-submit of one snapshot)",
+            before["measured_land_to_gold_s"], shipped, "s",
+            f"Spark work {before['spark_work_s']:.1f} -> {out['freshness']['spark_work_s']:.1f} s, "
+            f"sync {before['sync_s']:.1f} -> {out['freshness']['sync_s']:.1f} s",
+        ))  # fmt: skip
+    sync = [out["sync_vs_copy"]["sync"], out["sync_shipped_again"]]
+    shipped_rate = statistics.mean(s["rows_per_s"] for s in sync)
+    for before in out.get("sync_before", []):
+        changes.append(_change(
+            "sync staging: COPY from the Spark tasks, not a JDBC batch insert",
+            f"full reload of flights_clean ({before['rows']:,} rows)",
+            before["rows_per_s"], shipped_rate, "rows/s",
+            "shipped measured before and after the JDBC run: "
+            + " and ".join(f"{s['rows_per_s']:,.0f}" for s in sync) + " rows/s (mean used)",
+        ))  # fmt: skip
+    planner = out["growth"].get("gold_planner")
+    if planner:
+        changes.append(_change(
+            "gold refresh: SET LOCAL random_page_cost = 1.1, not the server's 4.0",
+            f"incremental gold refresh of one new snapshot at {planner['days']} days",
+            planner["before"]["gold_s"], planner["after"]["gold_s"], "s",
+            "two consecutive snapshots, the first with the previous planner costs",
+        ))  # fmt: skip
+    return {
+        "description": (
+            "Each change of this round measured against the code it replaced, in this run: the "
+            "previous version is kept in `bench/before.py` and swapped in for the before figure "
+            "(freshness: a spark-submit of its own, on a snapshot of its own). Speed-up > 1: "
+            "the change made it faster."
+        ),
+        "changes": changes,
+    }
 
 
 def main(scale: Scale, *, optimisation: bool = True, write_doc: bool = True) -> dict[str, Any]:

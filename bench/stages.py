@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -42,6 +43,7 @@ class Bench:
     settings: Settings
     spark: SparkSession
     scale: Scale
+    optimisation: bool = True  # also measure the before figures of bench.before
     next_slot: int = 0
     landed_keys: list[str] = field(default_factory=list)
     _dims: Any = None
@@ -200,25 +202,37 @@ def measure_one_snapshot(bench: Bench) -> dict[str, Any]:
     """The cost of one new snapshot at the current history: silver batch, sync, gold refresh.
 
     Repeated ``growth_repeats`` times (each a new slot); the median of each stage is reported.
+    One untimed snapshot goes first: the backfill just before ran other code paths (one large
+    MERGE, a snapshot sync), and the first small batch after it paid their switch-over, which
+    made the baseline slower than later sizes in earlier runs.
     """
-    from lakehouse.gold.refresh import refresh_gold
-    from lakehouse.silver.sync import sync_all
-
+    process_one_snapshot(bench)  # warm-up, not timed
     history = silver_rows(bench.settings)
-    runs = []
-    for _ in range(bench.scale.growth_repeats):
-        (outcome,) = bench.land(1)
-        _, silver_s = _timed(bench.silver_batch, [outcome.key])
-        _, sync_s = _timed(sync_all, bench.spark, bench.settings)
-        refreshed, gold_s = _timed(refresh_gold, bench.settings)
-        if refreshed.kind != "incremental":
-            raise RuntimeError(f"bench growth: gold ran a {refreshed.kind} refresh")
-        runs.append({"silver_s": silver_s, "sync_s": sync_s, "gold_s": gold_s})
-    out: dict[str, Any] = {"history_rows": history, "repeats": len(runs)}
+    runs = [process_one_snapshot(bench) for _ in range(bench.scale.growth_repeats)]
+    out: dict[str, Any] = {"history_rows": history, "repeats": len(runs), "warm_up": 1}
     for stage in ("silver_s", "sync_s", "gold_s"):
         out[stage] = round(statistics.median(r[stage] for r in runs), 3)
     out["total_s"] = round(out["silver_s"] + out["sync_s"] + out["gold_s"], 3)
     return out
+
+
+def process_one_snapshot(bench: Bench, revert: Sequence[str] = ()) -> dict[str, float]:
+    """Land one snapshot, then time its silver batch, sync and incremental gold refresh.
+
+    ``revert`` names changes of ``bench.before`` undone for the three steps.
+    """
+    from bench.before import reverted
+    from lakehouse.gold.refresh import refresh_gold
+    from lakehouse.silver.sync import sync_all
+
+    (outcome,) = bench.land(1)
+    with reverted(*revert):
+        _, silver_s = _timed(bench.silver_batch, [outcome.key])
+        _, sync_s = _timed(sync_all, bench.spark, bench.settings)
+        refreshed, gold_s = _timed(refresh_gold, bench.settings)
+    if refreshed.kind != "incremental":
+        raise RuntimeError(f"bench growth: gold ran a {refreshed.kind} refresh")
+    return {"silver_s": silver_s, "sync_s": sync_s, "gold_s": gold_s}
 
 
 GROWTH_STAGES = ("silver_s", "sync_s", "gold_s", "total_s")
@@ -256,15 +270,20 @@ NOT_MEASURED = (
 )
 
 
-def spark_submit_command(settings: Settings, master: str = "local[2]") -> list[str]:
-    """spark-submit of the freshness job with the project's rendered properties, as the DAG."""
+def spark_submit_command(
+    settings: Settings, master: str = "local[2]", revert: Sequence[str] = ()
+) -> list[str]:
+    """spark-submit of the freshness job with the project's rendered properties, as the DAG.
+
+    ``revert`` names changes of ``bench.before`` to undo in the job, for a before figure.
+    """
     from lakehouse.spark import render_properties_file
 
     launcher = Path(sys.executable).parent / "spark-submit"
     return [
         str(launcher), "--master", master, "--name", "lakehouse-silver-bench",
         "--properties-file", str(render_properties_file(settings)),
-        str(Path(__file__).with_name("freshness_job.py")),
+        str(Path(__file__).with_name("freshness_job.py")), "--revert", ",".join(revert),
     ]  # fmt: skip
 
 
@@ -285,7 +304,7 @@ def bench_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def measure_freshness(bench: Bench) -> dict[str, Any]:
+def measure_freshness(bench: Bench, revert: Sequence[str] = ()) -> dict[str, Any]:
     """Seconds from a bronze object landing to gold reflecting it, by component.
 
     The silver job runs as the DAG runs it: a fresh spark-submit (new JVM) that processes the
@@ -293,7 +312,7 @@ def measure_freshness(bench: Bench) -> dict[str, Any]:
     succeeds and emits the asset that triggers gold), gold refreshes. The scheduler is not run:
     the silver sensor's poke interval is added as a documented worst case; the gold trigger
     adds nothing (see ``GOLD_SCHEDULE_S``); Airflow's own hand-offs are neither measured nor
-    added (``NOT_MEASURED``).
+    added (``NOT_MEASURED``). ``revert``: see :func:`spark_submit_command`.
     """
     from lakehouse.gold.refresh import refresh_gold
 
@@ -301,7 +320,7 @@ def measure_freshness(bench: Bench) -> dict[str, Any]:
     landed = time.time()
     launched = time.time()
     proc = subprocess.run(
-        spark_submit_command(bench.settings),
+        spark_submit_command(bench.settings, revert=revert),
         env=bench_environment(bench.settings),
         cwd=ROOT,
         capture_output=True,
@@ -335,6 +354,7 @@ def measure_freshness(bench: Bench) -> dict[str, Any]:
     added = SILVER_SENSOR_POKE_S + GOLD_SCHEDULE_S
     return {
         "key": outcome.key,
+        "reverted": list(revert),
         **{k: round(v, 2) for k, v in components.items()},
         "measured_land_to_gold_s": round(measured, 2),
         "gold_rows_for_the_day": int(reflected[0]) if reflected else 0,
@@ -347,7 +367,7 @@ def measure_freshness(bench: Bench) -> dict[str, Any]:
     }
 
 
-# --- 3. sync against COPY, and the JDBC batch size -----------------------------------------------
+# --- 3. sync against COPY -----------------------------------------------------------------------
 
 
 def _reset_flights_sync(settings: Settings) -> None:
@@ -357,35 +377,21 @@ def _reset_flights_sync(settings: Settings) -> None:
         conn.execute("DELETE FROM meta.sync_state WHERE table_name = 'flights_clean'")
 
 
-def measure_sync_rate(
-    bench: Bench,
-    *,
-    jdbc_batch_size: int | None = None,
-    jdbc_max_writers: int | None = None,
-) -> dict[str, Any]:
+def measure_sync_rate(bench: Bench, revert: Sequence[str] = ()) -> dict[str, Any]:
     """Rows/s of ``sync_table`` reloading all of flights_clean into an empty Postgres table.
 
-    The keyword arguments are the optimisation stage's knobs, the sync module's JDBC batch size
-    and writer cap (module constants), each restored afterwards. (The staging tables are
-    already UNLOGGED, migration 0004.)
+    ``revert=("staging",)`` lands the rows with the previous JDBC writer (``bench.before``).
     """
+    from bench.before import reverted
     from lakehouse.silver import sync
 
     _reset_flights_sync(bench.settings)
-    shipped = (sync.JDBC_BATCH_SIZE, sync.JDBC_MAX_WRITERS)
-    if jdbc_batch_size is not None:
-        sync.JDBC_BATCH_SIZE = jdbc_batch_size
-    if jdbc_max_writers is not None:
-        sync.JDBC_MAX_WRITERS = jdbc_max_writers
-    try:
-        writers = sync.jdbc_writers(bench.spark)
+    with reverted(*revert):
         result, seconds = _timed(sync.sync_table, bench.spark, bench.settings, "flights_clean")
-    finally:
-        sync.JDBC_BATCH_SIZE, sync.JDBC_MAX_WRITERS = shipped
     rows = result.rows_upserted
     return {
-        "jdbc_batch_size": jdbc_batch_size or shipped[0],
-        "jdbc_writers": writers,
+        "reverted": list(revert),
+        "writers": sync.staging_writers(bench.spark),
         "rows": rows,
         "seconds": round(seconds, 3),
         "rows_per_s": round(rows / seconds, 1),

@@ -51,12 +51,13 @@ def test_bronze_measures_both_sources_at_the_bronze_scale(results):
 def test_growth_times_one_snapshot_at_each_history_size(results):
     g = results["growth"]
     assert [h["days"] for h in g["histories"]] == [1, 2, 3]
-    # 4 slots a day; each history's new snapshot takes the next slot, so the next backfill
-    # lands one fewer
-    assert [h["snapshots"] for h in g["histories"]] == [4, 3, 3]
+    # 4 slots a day; each history's warm-up and timed snapshot take the next two slots, so the
+    # next backfill lands two fewer
+    assert [h["snapshots"] for h in g["histories"]] == [4, 2, 2]
     rows = [h["one_snapshot"]["history_rows"] for h in g["histories"]]
     assert rows[2] > rows[1] > rows[0] > 0
     assert all(h["one_snapshot"]["repeats"] == 1 for h in g["histories"])
+    assert all(h["one_snapshot"]["warm_up"] == 1 for h in g["histories"])
     assert set(g["ratios"]) == {"2d/1d", "3d/1d"}
     base = g["histories"][0]["one_snapshot"]
     last = g["histories"][2]["one_snapshot"]
@@ -66,7 +67,7 @@ def test_growth_times_one_snapshot_at_each_history_size(results):
 
 def test_memory_is_reported_for_the_backfill_ending_at_memory_days(results):
     m = results["memory_during_backfill"]
-    assert (m["from_days"], m["days"], m["snapshots"]) == (1, 2, 3)
+    assert (m["from_days"], m["days"], m["snapshots"]) == (1, 2, 2)
     assert m["spark_driver_jvm_peak_rss_mb"] > 0
     assert m["postgres_peak_pss_mb"] > 0
     assert m["samples"] >= 2
@@ -93,14 +94,31 @@ def test_sync_and_copy_move_the_same_rows(results):
     assert s["sync"]["rows"] == s["copy"]["rows"] > 0
 
 
-def test_sync_variants_reload_every_row_and_restore_the_shipped_knobs(results):
-    from lakehouse.silver import sync
+def test_each_change_is_measured_before_and_after_and_the_shipped_code_restored(results):
+    from lakehouse.gold import refresh
+    from lakehouse.gold.sql import load
+    from lakehouse.silver import merge, quality, sync
 
-    o = results["optimisation"]
     rows = results["sync_vs_copy"]["sync"]["rows"]
-    assert [t["rows"] for t in o["tried"]] == [rows] * len(o["tried"])
-    assert [t["jdbc_batch_size"] for t in o["tried"]] == [50_000, 1_000]
-    assert sync.JDBC_BATCH_SIZE == o["shipped"]["jdbc_batch_size"] == 10_000
+    assert [s["rows"] for s in results["sync_before"]] == [rows]
+    assert results["sync_shipped_again"]["rows"] == rows
+    assert [f["reverted"] for f in results["freshness_before"]] == [
+        ["flags", "property", "staging"],
+        ["flags"],
+    ]
+    assert all(f["gold_rows_for_the_day"] > 0 for f in results["freshness_before"])
+    planner = results["growth"]["gold_planner"]
+    assert planner["days"] == 3 and planner["before"]["gold_s"] > 0
+    changes = results["optimisation"]["changes"]
+    assert len(changes) == 4
+    for c in changes:
+        expected = c["after"] / c["before"] if c["unit"] == "rows/s" else c["before"] / c["after"]
+        assert c["speedup"] == pytest.approx(expected, rel=0.01)
+    # the bench swapped the previous versions in and out: the shipped ones are back
+    assert sync.write_staging.__module__ == "lakehouse.silver.sync"
+    assert quality.with_reference_flags.__module__ == "lakehouse.silver.quality"
+    assert merge.table_property.__module__ == "lakehouse.silver.merge"
+    assert refresh.load is load
 
 
 def test_peer_agrees_with_spark_on_both_volumes(results):
@@ -121,4 +139,4 @@ def test_report_renders_every_row(results):
     assert "| Sync rows/s over COPY rows/s |" in text
     assert text.count("| Growth, one new snapshot") == 8  # 2 ratios x 4 stages
     assert "| Growth, one new snapshot, gold refresh: 3d/1d |" in text
-    assert text.count("| Optimisation:") == 2
+    assert text.count("| Optimisation:") == 4
