@@ -6,8 +6,6 @@ the pipeline calls. Nothing in ``lakehouse/`` imports this module; it exists so 
 after figure in docs/benchmarks.md is measured on the same machine minutes apart, not quoted
 from an older run.
 
-- ``staging``: the Postgres sync landed change sets with a JDBC batch insert
-  (``reWriteBatchedInserts``, 10,000 rows a batch); now COPY from the Spark tasks.
 - ``flags``: the quality gate's reference flags were ``Column.isin(<every dimension code>)``,
   built literal by literal over Py4J; now a broadcast join.
 - ``property``: the dimension seed check read table properties with ``DeltaTable.detail()``,
@@ -28,31 +26,6 @@ from pyspark.sql import functions as F
 
 from lakehouse.settings import Settings
 from lakehouse.silver.merge import TableSpec
-
-JDBC_BATCH_SIZE = 10_000
-
-
-def jdbc_write_staging(
-    changes: DataFrame, settings: Settings, spec: TableSpec, sync_id: str
-) -> int:
-    from lakehouse.silver.sync import staging_writers
-
-    writers = staging_writers(changes.sparkSession)
-    (
-        changes.withColumn("sync_id", F.lit(sync_id))
-        .write.format("jdbc")
-        .mode("append")
-        .option("url", settings.jdbc_url())
-        .option("driver", "org.postgresql.Driver")
-        .option("dbtable", f"silver.{spec.name}_staging")
-        .option("user", settings.pg_writer_user)
-        .option("password", settings.require("pg_writer_password"))
-        .option("batchsize", JDBC_BATCH_SIZE)
-        .option("numPartitions", writers)
-        .option("reWriteBatchedInserts", "true")
-        .save()
-    )
-    return -1  # the JDBC writer does not report a count; the sync counts what it drains
 
 
 def isin_reference_flags(
@@ -99,7 +72,6 @@ def _load_without_planner_setting(load: Callable[..., str]) -> Callable[..., str
 
 #: name -> (module, attribute, the previous version given the current attribute)
 REVERSIBLE: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
-    "staging": ("lakehouse.silver.sync", "write_staging", lambda _: jdbc_write_staging),
     "flags": ("lakehouse.silver.quality", "with_reference_flags", lambda _: isin_reference_flags),
     "property": ("lakehouse.silver.merge", "table_property", lambda _: detail_table_property),
     "gold_planner": ("lakehouse.gold.refresh", "load", _load_without_planner_setting),

@@ -276,7 +276,7 @@ in one silver batch, from {m["from_days"]} day(s) of history).
   job's per-run dimension refresh (two MERGEs of seed data, independent of history) is done
   once and left out here; the freshness run includes it.
 - **Sync vs limit**: `flights_clean` in Postgres is emptied and `sync_table` reloads the whole
-  Delta table (Spark read, COPY from the Spark tasks into staging, upsert in one transaction).
+  Delta table (Spark read, JDBC batch insert into staging, upsert in one transaction).
   The limit: psycopg binary `COPY` of the same rows into a scratch copy of the table with all
   its indexes (`LIKE ... INCLUDING ALL`, no triggers; COPY FROM timed alone, rows read out
   beforehand).

@@ -6,7 +6,6 @@ import dataclasses
 import logging
 import os
 import platform
-import statistics
 import tempfile
 import time
 import uuid
@@ -139,9 +138,6 @@ def run_bench(
     }
     done("sync_vs_copy")
     if optimisation:
-        log.info("bench 6/6: sync with the previous JDBC staging (before figure)")
-        out["sync_before"] = [stages.measure_sync_rate(bench, revert=("staging",))]
-        out["sync_shipped_again"] = stages.measure_sync_rate(bench)
         out["optimisation"] = optimisations(out)
     out["seconds"] = round(time.perf_counter() - started, 1)
     return out
@@ -194,9 +190,9 @@ def measure_growth(bench: stages.Bench, out: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: Freshness runs with this round's silver changes undone (names from bench.before): all of them
-#: together, then the quality gate's reference flags alone (the largest single cut).
-FRESHNESS_REVERTS: tuple[tuple[str, ...], ...] = (("flags", "property", "staging"), ("flags",))
+#: Freshness runs with this round's silver changes undone (names from bench.before): both
+#: together, then the quality gate's reference flags alone (the larger of the two).
+FRESHNESS_REVERTS: tuple[tuple[str, ...], ...] = (("flags", "property"), ("flags",))
 
 
 def _change(
@@ -215,7 +211,7 @@ def optimisations(out: dict[str, Any]) -> dict[str, Any]:
     changes = []
     shipped = out["freshness"]["measured_land_to_gold_s"]
     labels = {
-        ("flags", "property", "staging"): "all three silver changes below",
+        ("flags", "property"): "both silver changes: reference flags and property read",
         ("flags",): "quality gate reference flags: broadcast join, not Column.isin over Py4J",
     }
     for before in out.get("freshness_before", []):
@@ -225,16 +221,6 @@ def optimisations(out: dict[str, Any]) -> dict[str, Any]:
             before["measured_land_to_gold_s"], shipped, "s",
             f"Spark work {before['spark_work_s']:.1f} -> {out['freshness']['spark_work_s']:.1f} s, "
             f"sync {before['sync_s']:.1f} -> {out['freshness']['sync_s']:.1f} s",
-        ))  # fmt: skip
-    sync = [out["sync_vs_copy"]["sync"], out["sync_shipped_again"]]
-    shipped_rate = statistics.mean(s["rows_per_s"] for s in sync)
-    for before in out.get("sync_before", []):
-        changes.append(_change(
-            "sync staging: COPY from the Spark tasks, not a JDBC batch insert",
-            f"full reload of flights_clean ({before['rows']:,} rows)",
-            before["rows_per_s"], shipped_rate, "rows/s",
-            "shipped measured before and after the JDBC run: "
-            + " and ".join(f"{s['rows_per_s']:,.0f}" for s in sync) + " rows/s (mean used)",
         ))  # fmt: skip
     planner = out["growth"].get("gold_planner")
     if planner:

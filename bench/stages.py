@@ -377,21 +377,16 @@ def _reset_flights_sync(settings: Settings) -> None:
         conn.execute("DELETE FROM meta.sync_state WHERE table_name = 'flights_clean'")
 
 
-def measure_sync_rate(bench: Bench, revert: Sequence[str] = ()) -> dict[str, Any]:
-    """Rows/s of ``sync_table`` reloading all of flights_clean into an empty Postgres table.
-
-    ``revert=("staging",)`` lands the rows with the previous JDBC writer (``bench.before``).
-    """
-    from bench.before import reverted
+def measure_sync_rate(bench: Bench) -> dict[str, Any]:
+    """Rows/s of ``sync_table`` reloading all of flights_clean into an empty Postgres table."""
     from lakehouse.silver import sync
 
     _reset_flights_sync(bench.settings)
-    with reverted(*revert):
-        result, seconds = _timed(sync.sync_table, bench.spark, bench.settings, "flights_clean")
+    result, seconds = _timed(sync.sync_table, bench.spark, bench.settings, "flights_clean")
     rows = result.rows_upserted
     return {
-        "reverted": list(revert),
-        "writers": sync.staging_writers(bench.spark),
+        "jdbc_batch_size": sync.JDBC_BATCH_SIZE,
+        "jdbc_writers": sync.jdbc_writers(bench.spark),
         "rows": rows,
         "seconds": round(seconds, 3),
         "rows_per_s": round(rows / seconds, 1),

@@ -4,8 +4,8 @@ Per table, one sync is::
 
     last synced version (meta.sync_state)  ->  change feed last+1 .. latest   (or a full snapshot
     on the first sync, after a rebuild of the Delta table, or with ``full=True``)
-    ->  final change per primary key       ->  COPY into silver.<table>_staging from the
-                                               Spark tasks, tagged with this sync's id
+    ->  final change per primary key       ->  JDBC append into silver.<table>_staging,
+                                               tagged with this sync's id
     ->  ONE Postgres transaction: delete, upsert (INSERT ... ON CONFLICT DO UPDATE), drain this
         sync's staging rows, move meta.sync_state from the old version to the new one, commit.
 
@@ -29,11 +29,10 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
-import pyarrow as pa
 from delta.tables import DeltaTable
 from psycopg import sql
 from pyspark.sql import Column, DataFrame, SparkSession, Window
@@ -49,9 +48,11 @@ log = logging.getLogger(__name__)
 SYNCED_TABLES: tuple[TableSpec, ...] = (DIM_AIRPORT, DIM_AIRLINE, FLIGHTS_CLEAN)
 _SPECS = {spec.name: spec for spec in SYNCED_TABLES}
 
-#: Upper bound on concurrent connections landing one change set: Postgres, not Spark, is the
+#: Rows per JDBC batch; with ``reWriteBatchedInserts`` the driver sends them as multi-row INSERTs.
+JDBC_BATCH_SIZE = 10_000
+#: Upper bound on concurrent JDBC connections landing one change set: Postgres, not Spark, is the
 #: limit, and a few busy backends saturate it.
-MAX_WRITERS = 8
+JDBC_MAX_WRITERS = 8
 
 _CDF_META = ("_change_type", "_commit_version", "_commit_timestamp")
 
@@ -118,9 +119,9 @@ def _contract_columns(spec: TableSpec) -> list[Column]:
     return [F.col(f.name) for f in spec.schema.fields]
 
 
-def staging_writers(spark: SparkSession) -> int:
-    """Concurrent connections landing one change set: one per core, up to the cap."""
-    return min(MAX_WRITERS, max(1, spark.sparkContext.defaultParallelism))
+def jdbc_writers(spark: SparkSession) -> int:
+    """Concurrent JDBC connections for one change set: one per core, up to the cap."""
+    return min(JDBC_MAX_WRITERS, max(1, spark.sparkContext.defaultParallelism))
 
 
 def read_changes(
@@ -139,10 +140,10 @@ def read_changes(
         .load(settings.silver_table_uri(spec.name))
     )
     # Hash-partitioning by key here is the shuffle the collapse needs anyway; fixing its width
-    # also gives the staging write one evenly loaded partition per writer (AQE would otherwise
+    # also gives the JDBC write one evenly loaded partition per writer (AQE would otherwise
     # coalesce a small change set into a single partition, and a single connection).
     data = feed.select(*_contract_columns(spec), *_CDF_META).repartition(
-        staging_writers(spark), *spec.key
+        jdbc_writers(spark), *spec.key
     )
     return final_change_per_key(data, spec.key)
 
@@ -181,52 +182,28 @@ def read_snapshot(
     return table.select(*_contract_columns(spec)).withColumn("change_type", F.lit("upsert"))
 
 
-def write_staging(changes: DataFrame, settings: Settings, spec: TableSpec, sync_id: str) -> int:
-    """Land a change set in the table's staging table with COPY, tagged with ``sync_id``.
+def write_staging(changes: DataFrame, settings: Settings, spec: TableSpec, sync_id: str) -> None:
+    """Land a change set in the table's staging table over JDBC, tagged with ``sync_id``.
 
-    Each Spark task streams its partition to Postgres as CSV in one ``COPY ... FROM STDIN``
-    (Arrow batches rendered by pyarrow's C++ writer) and commits once, so a failed task leaves
-    nothing behind; in the rare case that a committed task is retried, the duplicate keys make
-    the upsert fail loudly (and the next run starts over with a new sync id). COPY replaced a
-    JDBC batch insert here: measured in docs/benchmarks.md. Returns the rows staged.
+    Each Spark task writes its rows in one transaction; a retried task therefore never leaves a
+    partial copy behind, and in the rare case that a committed task is retried the duplicate
+    keys make the upsert fail loudly (and the next run starts over with a new sync id).
     """
-    # At most one connection per writer; coalesce never adds partitions (and costs no shuffle).
-    staged = changes.withColumn("sync_id", F.lit(sync_id)).coalesce(
-        staging_writers(changes.sparkSession)
+    writers = jdbc_writers(changes.sparkSession)
+    (
+        changes.withColumn("sync_id", F.lit(sync_id))
+        .write.format("jdbc")
+        .mode("append")
+        .option("url", settings.jdbc_url())
+        .option("driver", "org.postgresql.Driver")
+        .option("dbtable", f"silver.{spec.name}_staging")  # from the fixed registry above
+        .option("user", settings.pg_writer_user)
+        .option("password", settings.require("pg_writer_password"))
+        .option("batchsize", JDBC_BATCH_SIZE)
+        .option("numPartitions", writers)  # more partitions than this are coalesced, no shuffle
+        .option("reWriteBatchedInserts", "true")
+        .save()
     )
-    copy_statement = (
-        sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)")
-        .format(_staging(spec), _columns(staged.columns))
-        .as_string(None)
-    )
-    copied = staged.mapInArrow(
-        _copy_partition(settings.pg_conninfo("writer"), copy_statement), "rows long"
-    )
-    total = copied.agg(F.sum("rows")).collect()[0][0]
-    return int(total or 0)
-
-
-def _copy_partition(
-    conninfo: str, statement: str
-) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The function each Spark task runs: COPY its Arrow batches, then yield the row count."""
-
-    def copy_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        import pyarrow as pa
-        from pyarrow import csv
-
-        options = csv.WriteOptions(include_header=False)
-        rows = 0
-        with psycopg.connect(conninfo) as conn, conn.cursor().copy(statement) as copy:
-            for batch in batches:
-                if batch.num_rows:
-                    sink = pa.BufferOutputStream()
-                    csv.write_csv(batch, sink, options)
-                    copy.write(sink.getvalue())
-                    rows += batch.num_rows
-        yield pa.RecordBatch.from_pydict({"rows": [rows]})
-
-    return copy_batches
 
 
 def _stage(
