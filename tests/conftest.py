@@ -85,6 +85,10 @@ def services(settings) -> Iterator[None]:
     import psycopg
     from psycopg import sql
 
+    if "airflow.settings" in sys.modules:
+        # dag.test() left a pooled connection to the test Airflow database; the FORCE drop below
+        # would cut it, and Airflow's own dispose at exit then printed a rollback traceback.
+        sys.modules["airflow.settings"].dispose_orm()
     with psycopg.connect(postgres.admin_conninfo(settings), autocommit=True) as conn:
         for database in (TEST_DATABASE, settings.pg_airflow_database):
             conn.execute(
