@@ -190,9 +190,13 @@ def measure_growth(bench: stages.Bench, out: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: Freshness runs with this round's silver changes undone (names from bench.before): both
-#: together, then the quality gate's reference flags alone (the larger of the two).
-FRESHNESS_REVERTS: tuple[tuple[str, ...], ...] = (("flags", "property"), ("flags",))
+#: Freshness runs with this round's silver changes undone (names from bench.before), each with
+#: the label its before/after row carries: both together, then the reference flags alone (the
+#: larger of the two).
+FRESHNESS_REVERTS: dict[tuple[str, ...], str] = {
+    ("flags", "property"): "both silver changes: reference flags and property read",
+    ("flags",): "quality gate reference flags: broadcast join, not Column.isin over Py4J",
+}
 
 
 def _change(
@@ -210,13 +214,9 @@ def optimisations(out: dict[str, Any]) -> dict[str, Any]:
     """The before/after pairs measured in this run, from the stages' results."""
     changes = []
     shipped = out["freshness"]["measured_land_to_gold_s"]
-    labels = {
-        ("flags", "property"): "both silver changes: reference flags and property read",
-        ("flags",): "quality gate reference flags: broadcast join, not Column.isin over Py4J",
-    }
     for before in out.get("freshness_before", []):
         changes.append(_change(
-            labels.get(tuple(before["reverted"]), "+".join(before["reverted"])),
+            FRESHNESS_REVERTS[tuple(before["reverted"])],
             "freshness, land -> gold (spark-submit of one snapshot)",
             before["measured_land_to_gold_s"], shipped, "s",
             f"Spark work {before['spark_work_s']:.1f} -> {out['freshness']['spark_work_s']:.1f} s, "

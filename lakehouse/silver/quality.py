@@ -116,6 +116,10 @@ def data_docs_index(settings: Settings) -> Path:
     return Path(settings.data_docs_dir) / "index.html"
 
 
+#: Serialises the first opening of a context (see :func:`open_context_in_background`).
+_CONTEXT_LOCK = threading.Lock()
+
+
 def get_context(settings: Settings) -> FileDataContext:
     """The file-mode GX context of ``expectations/``, with its output folders resolved.
 
@@ -148,9 +152,6 @@ def open_context_in_background(settings: Settings) -> threading.Thread:
     thread = threading.Thread(target=open_quietly, name="gx-context", daemon=True)
     thread.start()
     return thread
-
-
-_CONTEXT_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)
